@@ -1,0 +1,434 @@
+/*
+ * One client connection: an explicit state machine with one driver,
+ * conn_step(). Every state has a deadline; memory is bounded by the
+ * fixed request and output buffers (a file is read a buffer at a time,
+ * and only when the previous buffer has been written).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "capsuled.h"
+
+/* Output buffers written per conn_step before yielding to the loop, so
+ * one fast client of a large file cannot starve the others. */
+#define CONN_WRITES_PER_STEP	16
+/* Length of an access-log line's escaped request: 4 bytes per input. */
+#define CONN_LOG_REQ_MAX	(GEMINI_REQ_MAX * 4 + 1)
+
+static void	conn_event_cb(evutil_socket_t, short, void *);
+
+/* Arms the connection's single event for what, until its deadline. */
+static void
+conn_wait(struct conn *c, short what)
+{
+	struct timeval	 now, tv;
+
+	event_del(c->ev);
+	event_assign(c->ev, c->w->base, c->io.fd, what, conn_event_cb, c);
+	c->want = what;
+	gettimeofday(&now, NULL);
+	if (timercmp(&c->deadline, &now, <))
+		timerclear(&tv);
+	else
+		timersub(&c->deadline, &now, &tv);
+	event_add(c->ev, &tv);
+}
+
+static void
+conn_set_deadline(struct conn *c, int seconds)
+{
+	gettimeofday(&c->deadline, NULL);
+	c->deadline.tv_sec += seconds;
+}
+
+static void
+conn_access_log(struct conn *c)
+{
+	struct server	*srv = c->w->srv;
+	char		 req[CONN_LOG_REQ_MAX], when[32];
+	const char	*host = "-";
+	size_t		 len;
+	struct tm	 tm;
+	time_t		 now;
+
+	len = c->reqlen;
+	if (len >= 2 && c->req[len - 2] == '\r' && c->req[len - 1] == '\n')
+		len -= 2;
+	log_escape(req, sizeof(req), c->req, len);
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (c->host < srv->conf.nhosts && c->status != 0)
+		host = srv->conf.hosts[c->host].name;
+	fprintf(stderr, "%s %s %s \"%s\" %d %llu\n", when, c->peer, host, req,
+	    c->status, (unsigned long long)c->sent);
+}
+
+void
+conn_close(struct conn *c, const char *reason)
+{
+	struct worker	*w = c->w;
+
+	if (reason != NULL)
+		log_debug("%s: %s", c->peer, reason);
+	if (c->status != 0)
+		conn_access_log(c);
+	if (c->ev != NULL) {
+		event_del(c->ev);
+		event_free(c->ev);
+	}
+	io_close(&c->io);
+	if (c->body.fd != -1)
+		close(c->body.fd);
+	free(c->body.mem);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->nconns--;
+	free(c);
+	worker_conn_done(w);
+}
+
+void
+conn_close_all(struct worker *w)
+{
+	while (w->conns != NULL)
+		conn_close(w->conns, "worker exiting");
+}
+
+/* Queues the response header; the body (if any) is already in c->body. */
+static void
+conn_respond(struct conn *c, int status, const char *meta)
+{
+	int	 n;
+
+	c->status = status;
+	n = gemini_header(c->out, sizeof(c->out), status, meta);
+	if (n < 0)
+		n = gemini_header(c->out, sizeof(c->out), 40, "Server error");
+	c->outlen = (size_t)n;
+	c->outoff = 0;
+	c->state = CONN_WRITE_HEADER;
+	conn_set_deadline(c, c->w->srv->conf.write_timeout);
+}
+
+/* Serves a directory whose URL ends in '/': index.gmi or a listing. */
+static void
+conn_serve_dir(struct conn *c, struct fs_node *dir, const char *path)
+{
+	const struct vhost	*h = &c->w->srv->conf.hosts[c->host];
+	struct fs_entry		*v;
+	struct fs_node		 idx;
+	char			 meta[GEMINI_META_MAX + 1];
+	ssize_t			 n;
+
+	mime_type(NULL, -1, "index.gmi", h->lang, meta, sizeof(meta));
+	if (fs_open_at(dir->fd, "index.gmi", &idx) == 0 &&
+	    idx.kind == FS_FILE) {
+		c->body.fd = idx.fd;
+		c->body.left = idx.size;
+		conn_respond(c, 20, meta);
+		return;
+	}
+	if (idx.fd != -1)
+		close(idx.fd);
+	if ((n = fs_list(dir->fd, &v)) < 0) {
+		conn_respond(c, 51, "Not found");
+		return;
+	}
+	c->body.mem = gemini_listing(path, v, (size_t)n, &c->body.memlen);
+	free(v);
+	if (c->body.mem == NULL)
+		conn_respond(c, 40, "Server error");
+	else
+		conn_respond(c, 20, meta);
+}
+
+/* Serves what a valid request's path names under its host's root. */
+static void
+conn_serve_path(struct conn *c, const struct uri *url)
+{
+	struct server	*srv = c->w->srv;
+	const struct vhost *h = &srv->conf.hosts[c->host];
+	struct fs_node	 node;
+	char		 meta[GEMINI_META_MAX + 1];
+	size_t		 len = strlen(url->path);
+
+	if (fs_is_hidden(url->path) || fs_open(h->root_fd, url->path,
+	    &node) == -1 || (node.kind != FS_FILE && node.kind != FS_DIR)) {
+		conn_respond(c, 51, "Not found");
+		return;
+	}
+	if (node.kind == FS_FILE) {
+		mime_type(srv->magic, node.fd, url->path, h->lang, meta,
+		    sizeof(meta));
+		c->body.fd = node.fd;
+		c->body.left = node.size;
+		conn_respond(c, 20, meta);
+		return;
+	}
+	if (url->path[len - 1] != '/') {
+		/* Gemini 0.24: a redirect may be a relative reference. */
+		if (uri_encode_path(meta, sizeof(meta) - 1, url->path) == -1)
+			conn_respond(c, 59, "Path too long");
+		else {
+			strcat(meta, "/");
+			conn_respond(c, 31, meta);
+		}
+		close(node.fd);
+		return;
+	}
+	conn_serve_dir(c, &node, url->path);
+	close(node.fd);
+}
+
+/* A whole request line arrived: validate, route, serve. */
+static void
+conn_request(struct conn *c, size_t linelen)
+{
+	struct server		*srv = c->w->srv;
+	struct gemini_route	 route;
+	struct gemini_req	 req;
+	char			 meta[GEMINI_META_MAX + 1];
+	int			 status;
+
+	memset(&route, 0, sizeof(route));
+	route.names = srv->names;
+	route.nnames = srv->conf.nhosts;
+	route.port = c->l->port;
+	c->host = tls_host(&srv->tls, c->io.ssl, &route.sni);
+	status = gemini_parse(c->req, linelen, &route, &req, meta,
+	    sizeof(meta));
+	if (status != 0) {
+		conn_respond(c, status, meta);
+		return;
+	}
+	c->host = req.host;
+	conn_serve_path(c, &req.url);
+}
+
+/* Reads request bytes; 1 when the state changed, 0 to wait. */
+static int
+conn_read_request(struct conn *c)
+{
+	ssize_t	 n, line;
+
+	n = io_read(&c->io, c->req + c->reqlen, GEMINI_REQ_MAX - c->reqlen);
+	if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
+		conn_wait(c, n == IO_WANT_READ ? EV_READ : EV_WRITE);
+		return 0;
+	}
+	if (n <= 0) {
+		conn_close(c, n == IO_EOF ? "closed before request" :
+		    "read error");
+		return -1;
+	}
+	c->reqlen += (size_t)n;
+	line = gemini_frame(c->req, c->reqlen);
+	if (line == GEMINI_FRAME_MORE)
+		return 1;
+	if (line == GEMINI_FRAME_TOOLONG) {
+		c->status = 59;
+		conn_respond(c, 59, "Request too long");
+	} else
+		conn_request(c, (size_t)line);
+	return 1;
+}
+
+/* Refills the output buffer from the body once it has been written. */
+static void
+conn_fill(struct conn *c)
+{
+	struct conn_body	*b = &c->body;
+	size_t			 room, n;
+	ssize_t			 r;
+
+	c->outoff = c->outlen = 0;
+	room = sizeof(c->out);
+	if (b->mem != NULL && b->memoff < b->memlen) {
+		n = b->memlen - b->memoff < room ? b->memlen - b->memoff : room;
+		memcpy(c->out, b->mem + b->memoff, n);
+		b->memoff += n;
+		c->outlen = n;
+	} else if (b->fd != -1 && b->left > 0) {
+		n = (off_t)room < b->left ? room : (size_t)b->left;
+		r = read(b->fd, c->out, n);
+		if (r <= 0) {
+			/* Shrunk under us: end the response early. */
+			log_warnx("%s: file shorter than its size", c->peer);
+			b->left = 0;
+			return;
+		}
+		b->left -= r;
+		c->outlen = (size_t)r;
+	}
+}
+
+/* Writes pending output; 1 when all is written, 0 to wait, -1 closed. */
+static int
+conn_write(struct conn *c)
+{
+	ssize_t	 n;
+	int	 i;
+
+	for (i = 0; i < CONN_WRITES_PER_STEP; i++) {
+		if (c->outoff == c->outlen) {
+			conn_fill(c);
+			if (c->outlen == 0)
+				return 1;
+			c->state = CONN_WRITE_BODY;
+		}
+		n = io_write(&c->io, c->out + c->outoff,
+		    c->outlen - c->outoff);
+		if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
+			conn_wait(c, n == IO_WANT_READ ? EV_READ : EV_WRITE);
+			return 0;
+		}
+		if (n <= 0) {
+			conn_close(c, "write error");
+			return -1;
+		}
+		c->outoff += (size_t)n;
+		c->sent += (uint64_t)n;
+		conn_set_deadline(c, c->w->srv->conf.write_timeout);
+	}
+	conn_wait(c, EV_WRITE);
+	return 0;
+}
+
+/* One step of the handshake or shutdown; 1 when done, 0 to wait. */
+static int
+conn_tls_step(struct conn *c, int ret, const char *what)
+{
+	if (ret == IO_WANT_READ || ret == IO_WANT_WRITE) {
+		conn_wait(c, ret == IO_WANT_READ ? EV_READ : EV_WRITE);
+		return 0;
+	}
+	if (ret != 1) {
+		conn_close(c, what);
+		return -1;
+	}
+	return 1;
+}
+
+void
+conn_step(struct conn *c)
+{
+	int	 r;
+
+	for (;;) {
+		switch (c->state) {
+		case CONN_HANDSHAKE:
+			r = conn_tls_step(c, io_handshake(&c->io),
+			    "handshake failed");
+			if (r == 1)
+				c->state = CONN_READ_REQUEST;
+			break;
+		case CONN_READ_REQUEST:
+			r = conn_read_request(c);
+			break;
+		case CONN_WRITE_HEADER:
+		case CONN_WRITE_BODY:
+			r = conn_write(c);
+			if (r == 1)
+				c->state = CONN_SHUTDOWN;
+			break;
+		case CONN_SHUTDOWN:
+			r = conn_tls_step(c, io_shutdown(&c->io),
+			    "shutdown failed");
+			if (r == 1)
+				c->state = CONN_CLOSE;
+			break;
+		case CONN_CLOSE:
+		default:
+			conn_close(c, NULL);
+			return;
+		}
+		if (r != 1)
+			return;
+	}
+}
+
+static void
+conn_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (what & EV_TIMEOUT) {
+		conn_close(c, "deadline passed");
+		return;
+	}
+	conn_step(c);
+}
+
+static void
+conn_peer_name(struct conn *c, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	char	 host[INET6_ADDRSTRLEN], port[8];
+
+	if (getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host),
+	    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(c->peer, sizeof(c->peer), "unknown");
+	else if (ss->ss_family == AF_INET6)
+		snprintf(c->peer, sizeof(c->peer), "[%s]:%s", host, port);
+	else
+		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
+}
+
+int
+conn_accept(struct worker *w, struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct conn		*c;
+	int			 fd;
+
+	fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR || errno == ECONNABORTED) ? 0 : -1;
+	if (w->nconns >= (size_t)w->srv->conf.max_conns ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return 1;
+	}
+	c->w = w;
+	c->l = l;
+	c->io.fd = fd;
+	c->body.fd = -1;
+	conn_peer_name(c, &ss, len);
+	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
+	    NULL || (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL) {
+		if (c->ev != NULL)
+			event_free(c->ev);
+		io_close(&c->io);
+		free(c);
+		return 1;
+	}
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	c->state = CONN_HANDSHAKE;
+	conn_set_deadline(c, w->srv->conf.request_timeout);
+	conn_step(c);
+	return 1;
+}

@@ -1,0 +1,241 @@
+/*
+ * capsuled: flags, the start-up order, then the master loop. main() only
+ * wires modules together:
+ *   configure -> open roots -> certificates -> libmagic -> bind -> fork.
+ */
+#include <sys/types.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+
+/* What the command line says; it overrides the config file. */
+struct main_opts {
+	const char	*config;	/* --config FILE */
+	const char	*host;		/* --host NAME */
+	const char	*root;		/* ROOT operand */
+	const char	*certs;		/* --certs DIR */
+	const char	*lang;		/* --lang TAG */
+	int		 workers;	/* --workers N, 0 = config/default */
+	int		 timeout;	/* --timeout SECONDS, 0 = default */
+	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* --gemini */
+	size_t		 nlisten;	/* entries in listen */
+	int		 verbose;	/* -v */
+	int		 check;		/* --check */
+};
+
+enum {
+	OPT_HOST = 256, OPT_GEMINI, OPT_CERTS, OPT_WORKERS, OPT_LANG,
+	OPT_TIMEOUT,
+};
+
+static const struct option main_longopts[] = {
+	{ "config",	required_argument,	NULL,	'c' },
+	{ "check",	no_argument,		NULL,	'n' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "host",	required_argument,	NULL,	OPT_HOST },
+	{ "gemini",	required_argument,	NULL,	OPT_GEMINI },
+	{ "certs",	required_argument,	NULL,	OPT_CERTS },
+	{ "workers",	required_argument,	NULL,	OPT_WORKERS },
+	{ "lang",	required_argument,	NULL,	OPT_LANG },
+	{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
+	{ NULL,		0,			NULL,	0 },
+};
+
+static void
+main_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: capsuled [-hnVv] [-c file] [--host name] "
+	    "[--gemini [addr:]port]\n"
+	    "                [--certs dir] [--workers n] [--lang tag] "
+	    "[--timeout seconds]\n"
+	    "                [root]\n");
+}
+
+/* A whole number in [min, max], or -1. */
+static int
+main_number(const char *s, int min, int max)
+{
+	char	*end;
+	long	 v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < min || v > max)
+		return -1;
+	return (int)v;
+}
+
+static void
+main_bad(const char *flag, const char *arg)
+{
+	fprintf(stderr, "capsuled: bad value for %s: %s\n", flag, arg);
+	exit(2);
+}
+
+static void
+main_option(struct main_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c': o->config = arg; break;
+	case 'n': o->check = 1; break;
+	case 'v': o->verbose = 1; break;
+	case 'h': main_usage(stdout); exit(0);
+	case 'V': printf("capsuled %s\n", CAPSULED_VERSION); exit(0);
+	case OPT_HOST: o->host = arg; break;
+	case OPT_CERTS: o->certs = arg; break;
+	case OPT_LANG: o->lang = arg; break;
+	case OPT_WORKERS:
+		if ((o->workers = main_number(arg, 1, SERVER_WORKERS_MAX)) < 0)
+			main_bad("--workers", arg);
+		break;
+	case OPT_TIMEOUT:
+		if ((o->timeout = main_number(arg, 1, 3600)) < 0)
+			main_bad("--timeout", arg);
+		break;
+	case OPT_GEMINI:
+		if (o->nlisten == CONFIG_LISTEN_MAX ||
+		    config_parse_listen(arg, &o->listen[o->nlisten]) == -1)
+			main_bad("--gemini", arg);
+		o->listen[o->nlisten++].proto = PROTO_GEMINI;
+		break;
+	case ':':
+		fprintf(stderr, "capsuled: %s needs a value (see --help)\n",
+		    arg);
+		exit(2);
+	default:
+		fprintf(stderr, "capsuled: unknown option %s (see --help)\n",
+		    arg);
+		exit(2);
+	}
+}
+
+/* Applies --host, ROOT and --lang to the default (first) host. */
+static int
+main_default_host(struct config *conf, const struct main_opts *o,
+    char *err, size_t errsz)
+{
+	struct vhost	*h = &conf->hosts[0];
+
+	if (conf->nhosts == 0) {
+		if (o->root == NULL) {
+			snprintf(err, errsz, "no capsule root: give ROOT or a "
+			    "config file that declares a host");
+			return -1;
+		}
+		memset(h, 0, sizeof(*h));
+		h->root_fd = -1;
+		snprintf(h->name, sizeof(h->name), "localhost");
+		conf->nhosts = 1;
+	}
+	if (o->host != NULL && snprintf(h->name, sizeof(h->name), "%s",
+	    o->host) >= (int)sizeof(h->name)) {
+		snprintf(err, errsz, "--host: name too long");
+		return -1;
+	}
+	if (o->root != NULL)
+		snprintf(h->root, sizeof(h->root), "%s", o->root);
+	if (o->lang != NULL)
+		snprintf(h->lang, sizeof(h->lang), "%s", o->lang);
+	return 0;
+}
+
+/* Defaults, then the config file, then the command line. */
+static int
+main_configure(struct config *conf, const void *arg, char *err,
+    size_t errsz)
+{
+	const struct main_opts	*o = arg;
+
+	config_defaults(conf);
+	if (o->config != NULL && config_load(conf, o->config, err,
+	    errsz) == -1)
+		return -1;
+	if (o->certs != NULL)
+		snprintf(conf->certs_dir, sizeof(conf->certs_dir), "%s",
+		    o->certs);
+	if (o->workers > 0)
+		conf->workers = o->workers;
+	if (o->timeout > 0)
+		conf->request_timeout = o->timeout;
+	if (o->nlisten > 0) {
+		memcpy(conf->listen, o->listen, sizeof(o->listen));
+		conf->nlisten = o->nlisten;
+	}
+	return main_default_host(conf, o, err, errsz);
+}
+
+/* --check: the configuration and the roots; prints what is in effect. */
+static int
+main_check(struct server *srv)
+{
+	char	 err[512];
+	size_t	 i;
+	int	 rc = 0;
+
+	config_dump(&srv->conf, stdout);
+	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "capsuled: %s\n", err);
+		rc = 1;
+	}
+	for (i = 0; i < srv->conf.nhosts; i++) {
+		const struct vhost *h = &srv->conf.hosts[i];
+
+		if (h->cert[0] != '\0' && (access(h->cert, R_OK) == -1 ||
+		    access(h->key, R_OK) == -1)) {
+			fprintf(stderr, "capsuled: %s: cannot read %s or %s\n",
+			    h->name, h->cert, h->key);
+			rc = 1;
+		}
+	}
+	config_close_roots(&srv->conf);
+	if (rc == 0)
+		fprintf(stderr, "capsuled: configuration OK\n");
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct server		*srv;
+	struct main_opts	 o;
+	char			 err[512];
+	int			 ch;
+
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:hnVv", main_longopts,
+	    NULL)) != -1)
+		main_option(&o, ch, ch == '?' || ch == ':' ?
+		    argv[optind - 1] : optarg);
+	if (argc - optind > 1) {
+		fprintf(stderr, "capsuled: one ROOT at most (see --help)\n");
+		return 2;
+	}
+	if (argc - optind == 1)
+		o.root = argv[optind];
+	log_init(o.verbose, NULL);
+	/* The server is large (every host's paths): keep it off the stack. */
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		fatal("calloc");
+	srv->reconfigure = main_configure;
+	srv->reconf_arg = &o;
+	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1)
+		fatalx("capsuled: %s", err);
+	if (o.check)
+		return main_check(srv);
+	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1)
+		fatalx("capsuled: %s", err);
+	/* tls_init and master_bind have said what failed, once. */
+	if (tls_init(&srv->tls, &srv->conf, 1) == -1 ||
+	    master_bind(srv) == -1)
+		return 1;
+	srv->magic = mime_open();
+	return master_run(srv);
+}

@@ -1,0 +1,352 @@
+/*
+ * The master process: binds the listeners, forks the workers and keeps
+ * them running. It never touches a client. Signals only set flags here;
+ * the loop acts on them between sigsuspend() calls.
+ *   SIGCHLD  a worker died: restart it (unless it was retiring)
+ *   SIGHUP   re-read config and certificates, start new workers, retire
+ *            the old ones gracefully (the listeners stay open throughout)
+ *   SIGTERM  retire every worker, wait for them, exit 0
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capsuled.h"
+
+/* listen(2) backlog: room for a burst of handshakes. */
+#define MASTER_BACKLOG		1024
+/* Retiring workers tracked at once (a few reloads in a row). */
+#define MASTER_RETIRING_MAX	(SERVER_WORKERS_MAX * 4)
+/* A worker restarted sooner than this after its start waits this long:
+ * a crash loop must not become a fork bomb. */
+#define MASTER_RESTART_SEC	1
+
+/* Signal flags: the only file-scope state the style allows. */
+static volatile sig_atomic_t master_got_chld;
+static volatile sig_atomic_t master_got_hup;
+static volatile sig_atomic_t master_got_term;
+
+/* The master's bookkeeping of its children. */
+struct master {
+	struct server	*srv;			/* current configuration */
+	pid_t		 pids[SERVER_WORKERS_MAX];	/* live workers */
+	time_t		 started[SERVER_WORKERS_MAX];	/* their start */
+	int		 nworkers;		/* slots in use */
+	pid_t		 retiring[MASTER_RETIRING_MAX];	/* draining ones */
+};
+
+static void
+master_sig(int sig)
+{
+	if (sig == SIGCHLD)
+		master_got_chld = 1;
+	else if (sig == SIGHUP)
+		master_got_hup = 1;
+	else
+		master_got_term = 1;
+}
+
+/* Binds one resolved address; -1 with a message on failure. */
+static int
+master_bind_one(struct server *srv, const struct listen_spec *ls,
+    const struct addrinfo *ai)
+{
+	struct listener	*l;
+	char		 host[NI_MAXHOST];
+	int		 fd, on = 1;
+
+	if (srv->nlisteners == SERVER_LISTENERS_MAX)
+		fatalx("too many listening addresses");
+	l = &srv->listeners[srv->nlisteners];
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
+	    NI_NUMERICHOST);
+	snprintf(l->name, sizeof(l->name), ai->ai_family == AF_INET6 ?
+	    "[%.60s]:%d" : "%.60s:%d", host, ls->port);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ai->ai_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, MASTER_BACKLOG) == -1) {
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	l->proto = ls->proto;
+	l->port = ls->port;
+	srv->nlisteners++;
+	log_info("listening: %s://%s:%d/ (%s)", ls->proto == PROTO_GEMINI ?
+	    "gemini" : "gopher", srv->conf.hosts[0].name, ls->port, l->name);
+	return 0;
+}
+
+/* Resolves and binds one listen spec; "" binds every v4 and v6 address. */
+static int
+master_bind_spec(struct server *srv, const struct listen_spec *ls)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 port[8];
+	int		 err, bound = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", ls->port);
+	err = getaddrinfo(ls->addr[0] == '\0' ? NULL : ls->addr, port, &hints,
+	    &res);
+	if (err != 0) {
+		log_warnx("listen %s:%d: %s", ls->addr, ls->port,
+		    gai_strerror(err));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (master_bind_one(srv, ls, ai) == 0) {
+			bound++;
+			continue;
+		}
+		/* An address family the host lacks is skipped, not fatal. */
+		if (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)
+			continue;
+		log_warnx("cannot listen on %s: %s%s",
+		    srv->listeners[srv->nlisteners].name, strerror(errno),
+		    errno == EADDRINUSE ? " (port in use)" : "");
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	if (bound == 0)
+		log_warnx("listen %s:%d: no usable address", ls->addr,
+		    ls->port);
+	return bound == 0 ? -1 : 0;
+}
+
+int
+master_bind(struct server *srv)
+{
+	struct listen_spec	 def;
+	size_t			 i;
+
+	if (srv->conf.nlisten == 0) {
+		memset(&def, 0, sizeof(def));
+		def.proto = PROTO_GEMINI;
+		def.port = GEMINI_PORT;
+		return master_bind_spec(srv, &def);
+	}
+	for (i = 0; i < srv->conf.nlisten; i++)
+		if (master_bind_spec(srv, &srv->conf.listen[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Forks the worker of slot i. */
+static void
+master_spawn(struct master *m, int i)
+{
+	pid_t	 pid;
+
+	if (m->started[i] != 0 && time(NULL) - m->started[i] <
+	    MASTER_RESTART_SEC)
+		sleep(MASTER_RESTART_SEC);
+	switch (pid = fork()) {
+	case -1:
+		log_warn("fork");
+		m->pids[i] = -1;
+		return;
+	case 0:
+		log_set_procname("worker");
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		/* exit(), not _exit(): the leak checker runs at exit. */
+		exit(worker_run(m->srv));
+	default:
+		m->pids[i] = pid;
+		m->started[i] = time(NULL);
+	}
+}
+
+static void
+master_retire(struct master *m, pid_t pid)
+{
+	int	 i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < MASTER_RETIRING_MAX; i++)
+		if (m->retiring[i] == 0) {
+			m->retiring[i] = pid;
+			return;
+		}
+}
+
+/* Reaps every exited child; restarts live slots unless shutting down. */
+static void
+master_reap(struct master *m, int restart)
+{
+	pid_t	 pid;
+	int	 i, status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < MASTER_RETIRING_MAX; i++)
+			if (m->retiring[i] == pid)
+				m->retiring[i] = 0;
+		for (i = 0; i < m->nworkers; i++) {
+			if (m->pids[i] != pid)
+				continue;
+			m->pids[i] = -1;
+			if (!restart)
+				break;
+			if (WIFSIGNALED(status))
+				log_warnx("worker %d killed by signal %d; "
+				    "restarting", (int)pid, WTERMSIG(status));
+			else
+				log_warnx("worker %d exited with %d; "
+				    "restarting", (int)pid, WEXITSTATUS(status));
+			master_spawn(m, i);
+		}
+	}
+}
+
+/* Points the routing names at this copy's host names. */
+static void
+master_names(struct server *srv)
+{
+	size_t	 i;
+
+	for (i = 0; i < srv->conf.nhosts; i++)
+		srv->names[i] = srv->conf.hosts[i].name;
+}
+
+static void
+master_free(struct server *srv)
+{
+	config_close_roots(&srv->conf);
+	tls_free(&srv->tls);
+	mime_close(srv->magic);
+	free(srv);
+}
+
+/* SIGHUP: a new configuration for new workers; old ones drain. */
+static void
+master_reload(struct master *m)
+{
+	struct server	*old = m->srv, *srv;
+	char		 err[512] = "cannot load the certificates";
+	int		 i;
+
+	if ((srv = malloc(sizeof(*srv))) == NULL) {
+		log_warn("reload");
+		return;
+	}
+	memcpy(srv, old, sizeof(*srv));
+	memset(&srv->tls, 0, sizeof(srv->tls));
+	if (old->reconfigure(&srv->conf, old->reconf_arg, err,
+	    sizeof(err)) == -1 || config_open_roots(&srv->conf, err,
+	    sizeof(err)) == -1 || tls_init(&srv->tls, &srv->conf, 1) == -1) {
+		log_warnx("reload failed: %s; keeping the running "
+		    "configuration", err);
+		config_close_roots(&srv->conf);
+		free(srv);
+		return;
+	}
+	if (srv->conf.nlisten != old->conf.nlisten || memcmp(srv->conf.listen,
+	    old->conf.listen, sizeof(srv->conf.listen)) != 0)
+		log_warnx("listen addresses change only on restart");
+	srv->conf.nlisten = old->conf.nlisten;
+	memcpy(srv->conf.listen, old->conf.listen, sizeof(srv->conf.listen));
+	master_names(srv);
+	m->srv = srv;
+	/* New workers first, so the listeners are never without one. */
+	for (i = 0; i < m->nworkers; i++) {
+		if (m->pids[i] > 0)
+			master_retire(m, m->pids[i]);
+		m->started[i] = 0;
+		master_spawn(m, i);
+	}
+	old->magic = NULL;	/* now the new server's */
+	master_free(old);
+	log_info("reloaded: %d workers", m->nworkers);
+}
+
+static void
+master_signals(sigset_t *saved)
+{
+	struct sigaction sa;
+	sigset_t	 block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, saved);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = master_sig;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* SIGTERM: every worker drains; wait for all of them. */
+static void
+master_shutdown(struct master *m)
+{
+	int	 i;
+
+	log_info("shutting down");
+	for (i = 0; i < m->nworkers; i++)
+		if (m->pids[i] > 0)
+			kill(m->pids[i], SIGTERM);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
+int
+master_run(struct server *init)
+{
+	struct master	 m;
+	sigset_t	 saved;
+	int		 i;
+
+	memset(&m, 0, sizeof(m));
+	m.srv = init;	/* ours from now on: master_free() releases it */
+	master_names(m.srv);
+	master_signals(&saved);
+	m.nworkers = m.srv->conf.workers;
+	for (i = 0; i < m.nworkers; i++)
+		master_spawn(&m, i);
+	log_info("ready: %d workers", m.nworkers);
+	while (!master_got_term) {
+		sigsuspend(&saved);
+		if (master_got_chld) {
+			master_got_chld = 0;
+			master_reap(&m, !master_got_term);
+		}
+		if (master_got_hup && !master_got_term) {
+			master_got_hup = 0;
+			master_reload(&m);
+		}
+	}
+	master_shutdown(&m);
+	master_free(m.srv);
+	return 0;
+}
