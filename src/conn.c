@@ -28,6 +28,7 @@
 #define CONN_LOG_REQ_MAX	(GEMINI_REQ_MAX * 4 + 1)
 
 static void	conn_event_cb(evutil_socket_t, short, void *);
+static void	conn_fill(struct conn *);
 
 /* Arms the connection's single event for what, until its deadline. */
 static void
@@ -123,6 +124,7 @@ conn_respond(struct conn *c, int status, const char *meta)
 		n = gemini_header(c->out, sizeof(c->out), 40, "Server error");
 	c->outlen = (size_t)n;
 	c->outoff = 0;
+	conn_fill(c);
 	c->state = CONN_WRITE_HEADER;
 	conn_set_deadline(c, c->w->srv->conf.write_timeout);
 }
@@ -250,7 +252,11 @@ conn_read_request(struct conn *c)
 	return 1;
 }
 
-/* Refills the output buffer from the body once it has been written. */
+/*
+ * Appends body bytes to the output buffer, up to its size. The header and
+ * the start of the body share one buffer, so a small page leaves in one
+ * TLS record and one write.
+ */
 static void
 conn_fill(struct conn *c)
 {
@@ -258,16 +264,15 @@ conn_fill(struct conn *c)
 	size_t			 room, n;
 	ssize_t			 r;
 
-	c->outoff = c->outlen = 0;
-	room = sizeof(c->out);
+	room = sizeof(c->out) - c->outlen;
 	if (b->mem != NULL && b->memoff < b->memlen) {
 		n = b->memlen - b->memoff < room ? b->memlen - b->memoff : room;
-		memcpy(c->out, b->mem + b->memoff, n);
+		memcpy(c->out + c->outlen, b->mem + b->memoff, n);
 		b->memoff += n;
-		c->outlen = n;
-	} else if (b->fd != -1 && b->left > 0) {
+		c->outlen += n;
+	} else if (b->fd != -1 && b->left > 0 && room > 0) {
 		n = (off_t)room < b->left ? room : (size_t)b->left;
-		r = read(b->fd, c->out, n);
+		r = read(b->fd, c->out + c->outlen, n);
 		if (r <= 0) {
 			/* Shrunk under us: end the response early. */
 			log_warnx("%s: file shorter than its size", c->peer);
@@ -275,7 +280,7 @@ conn_fill(struct conn *c)
 			return;
 		}
 		b->left -= r;
-		c->outlen = (size_t)r;
+		c->outlen += (size_t)r;
 	}
 }
 
@@ -288,6 +293,7 @@ conn_write(struct conn *c)
 
 	for (i = 0; i < CONN_WRITES_PER_STEP; i++) {
 		if (c->outoff == c->outlen) {
+			c->outoff = c->outlen = 0;
 			conn_fill(c);
 			if (c->outlen == 0)
 				return 1;
