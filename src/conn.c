@@ -112,116 +112,28 @@ conn_close_all(struct worker *w)
 		conn_close(w->conns, "worker exiting");
 }
 
-/* Queues the response header; the body (if any) is already in c->body. */
-static void
-conn_respond(struct conn *c, int status, const char *meta)
+/*
+ * Queues a Gemini header (status > 0) and the body already set in
+ * c->body; status 0 sends the body alone (Gopher has no header).
+ */
+void
+conn_reply(struct conn *c, int status, const char *meta)
 {
 	int	 n;
 
 	c->status = status;
-	n = gemini_header(c->out, sizeof(c->out), status, meta);
-	if (n < 0)
-		n = gemini_header(c->out, sizeof(c->out), 40, "Server error");
+	n = 0;
+	if (meta != NULL) {
+		n = gemini_header(c->out, sizeof(c->out), status, meta);
+		if (n < 0)
+			n = gemini_header(c->out, sizeof(c->out), 40,
+			    "Server error");
+	}
 	c->outlen = (size_t)n;
 	c->outoff = 0;
 	conn_fill(c);
 	c->state = CONN_WRITE_HEADER;
 	conn_set_deadline(c, c->w->srv->conf.write_timeout);
-}
-
-/* Serves a directory whose URL ends in '/': index.gmi or a listing. */
-static void
-conn_serve_dir(struct conn *c, struct fs_node *dir, const char *path)
-{
-	const struct vhost	*h = &c->w->srv->conf.hosts[c->host];
-	struct fs_entry		*v;
-	struct fs_node		 idx;
-	char			 meta[GEMINI_META_MAX + 1];
-	ssize_t			 n;
-
-	mime_type(NULL, -1, "index.gmi", h->lang, meta, sizeof(meta));
-	if (fs_open_at(dir->fd, "index.gmi", &idx) == 0 &&
-	    idx.kind == FS_FILE) {
-		c->body.fd = idx.fd;
-		c->body.left = idx.size;
-		conn_respond(c, 20, meta);
-		return;
-	}
-	if (idx.fd != -1)
-		close(idx.fd);
-	if ((n = fs_list(dir->fd, &v)) < 0) {
-		conn_respond(c, 51, "Not found");
-		return;
-	}
-	c->body.mem = gemini_listing(path, v, (size_t)n, &c->body.memlen);
-	free(v);
-	if (c->body.mem == NULL)
-		conn_respond(c, 40, "Server error");
-	else
-		conn_respond(c, 20, meta);
-}
-
-/* Serves what a valid request's path names under its host's root. */
-static void
-conn_serve_path(struct conn *c, const struct uri *url)
-{
-	struct server	*srv = c->w->srv;
-	const struct vhost *h = &srv->conf.hosts[c->host];
-	struct fs_node	 node;
-	char		 meta[GEMINI_META_MAX + 1];
-	size_t		 len = strlen(url->path);
-
-	if (fs_is_hidden(url->path) || fs_open(h->root_fd, url->path,
-	    &node) == -1 || (node.kind != FS_FILE && node.kind != FS_DIR)) {
-		conn_respond(c, 51, "Not found");
-		return;
-	}
-	if (node.kind == FS_FILE) {
-		mime_type(srv->magic, node.fd, url->path, h->lang, meta,
-		    sizeof(meta));
-		c->body.fd = node.fd;
-		c->body.left = node.size;
-		conn_respond(c, 20, meta);
-		return;
-	}
-	if (url->path[len - 1] != '/') {
-		/* Gemini 0.24: a redirect may be a relative reference. */
-		if (uri_encode_path(meta, sizeof(meta) - 1, url->path) == -1)
-			conn_respond(c, 59, "Path too long");
-		else {
-			strcat(meta, "/");
-			conn_respond(c, 31, meta);
-		}
-		close(node.fd);
-		return;
-	}
-	conn_serve_dir(c, &node, url->path);
-	close(node.fd);
-}
-
-/* A whole request line arrived: validate, route, serve. */
-static void
-conn_request(struct conn *c, size_t linelen)
-{
-	struct server		*srv = c->w->srv;
-	struct gemini_route	 route;
-	struct gemini_req	 req;
-	char			 meta[GEMINI_META_MAX + 1];
-	int			 status;
-
-	memset(&route, 0, sizeof(route));
-	route.names = srv->names;
-	route.nnames = srv->conf.nhosts;
-	route.port = c->l->port;
-	c->host = tls_host(&srv->tls, c->io.ssl, &route.sni);
-	status = gemini_parse(c->req, linelen, &route, &req, meta,
-	    sizeof(meta));
-	if (status != 0) {
-		conn_respond(c, status, meta);
-		return;
-	}
-	c->host = req.host;
-	conn_serve_path(c, &req.url);
 }
 
 /* Reads request bytes; 1 when the state changed, 0 to wait. */
@@ -241,14 +153,11 @@ conn_read_request(struct conn *c)
 		return -1;
 	}
 	c->reqlen += (size_t)n;
-	line = gemini_frame(c->req, c->reqlen);
+	line = c->l->proto == PROTO_GEMINI ? gemini_frame(c->req, c->reqlen) :
+	    gopher_frame(c->req, c->reqlen);
 	if (line == GEMINI_FRAME_MORE)
 		return 1;
-	if (line == GEMINI_FRAME_TOOLONG) {
-		c->status = 59;
-		conn_respond(c, 59, "Request too long");
-	} else
-		conn_request(c, (size_t)line);
+	serve_request(c, line);
 	return 1;
 }
 
@@ -421,7 +330,8 @@ conn_accept(struct worker *w, struct listener *l)
 	c->body.fd = -1;
 	conn_peer_name(c, &ss, len);
 	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
-	    NULL || (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL) {
+	    NULL || (l->proto == PROTO_GEMINI &&
+	    (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL)) {
 		if (c->ev != NULL)
 			event_free(c->ev);
 		io_close(&c->io);
@@ -433,7 +343,8 @@ conn_accept(struct worker *w, struct listener *l)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
-	c->state = CONN_HANDSHAKE;
+	c->state = l->proto == PROTO_GEMINI ? CONN_HANDSHAKE :
+	    CONN_READ_REQUEST;
 	conn_set_deadline(c, w->srv->conf.request_timeout);
 	conn_step(c);
 	return 1;
