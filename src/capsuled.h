@@ -240,6 +240,62 @@ int	gemini_header(char *dst, size_t dstsz, int status, const char *meta);
 char	*gemini_listing(const char *path, const struct fs_entry *, size_t n,
 	    size_t *lenp);
 
+/* ---- gopher.c and gemtext.c (pure) ----------------------------------- */
+
+/* RFC 1436 "Gopher Item Types"/4266 practice: selectors up to 255 bytes. */
+#define GOPHER_SELECTOR_MAX	255
+/* Display width of a menu line (CONTENT.md: 67 columns, RFC 1436 < 70). */
+#define GOPHER_WIDTH		67
+/* Default Gopher ports: 70 (RFC 1436) as root, 7070 otherwise. */
+#define GOPHER_PORT		70
+#define GOPHER_PORT_USER	7070
+/* Host and port written on info and error lines, which lead nowhere. */
+#define GOPHER_NULL_HOST	"null.host"
+#define GOPHER_NULL_PORT	0
+
+/* What kind of request a Gopher line is. */
+enum gopher_kind {
+	GOPHER_SELECTOR = 0,	/* an ordinary selector (maybe a search) */
+	GOPHER_URL,		/* "URL:..." selector: answer an HTML page */
+	GOPHER_HTTP,		/* "GET /... HTTP/1.x": an HTTP client */
+};
+
+/* A parsed Gopher request. */
+struct gopher_req {
+	enum gopher_kind kind;			/* see above */
+	char	 path[GOPHER_SELECTOR_MAX + 2];	/* normalised "/..." */
+	char	 url[GOPHER_SELECTOR_MAX + 1];	/* for GOPHER_URL: target */
+	char	 search[GOPHER_SELECTOR_MAX + 1];	/* text after TAB */
+	int	 has_search;			/* a TAB + search string */
+	int	 is_plus;			/* Gopher+ (TAB then + ! $) */
+};
+
+/* Where a menu's links point: the server as clients should reach it. */
+struct gopher_ctx {
+	const char	*host;		/* host name written into items */
+	int		 port;		/* port written into items */
+	const char	*dir;		/* selector of the page's directory,
+					   "/" or "/a/b/", for relative links */
+};
+
+/* Line length before CR LF or a bare LF, or GEMINI_FRAME_* values. */
+ssize_t	gopher_frame(const char *buf, size_t len);
+/* Parses one request line; 0, or -1 with a short reason in err. */
+int	gopher_parse(const char *line, size_t len, struct gopher_req *,
+	    char *err, size_t errsz);
+/* Item type for a file name or link target ('0', '1', 'I', '9', ...). */
+char	gopher_item_type(const char *name);
+/* An error menu: one type-3 line and ".". Malloc'd, NULL on failure. */
+char	*gopher_error(const char *msg, size_t *lenp);
+/* Renders a Bucktooth/Gophernicus-style gophermap into a menu. */
+char	*gopher_map(const char *src, size_t len, const struct gopher_ctx *,
+	    size_t *lenp);
+/* Renders gemtext as a Gopher menu (info lines wrapped at 67 columns). */
+char	*gemtext_to_gopher(const char *src, size_t len,
+	    const struct gopher_ctx *, size_t *lenp);
+/* Display columns of UTF-8 text (wide = 2, combining = 0). */
+size_t	gemtext_width(const char *s, size_t len);
+
 /* ---- io.c: the transport seam ---------------------------------------- */
 
 /* What an I/O call returned besides a byte count. */
@@ -375,10 +431,16 @@ struct conn {
 int	conn_accept(struct worker *, struct listener *);
 /* Closes every connection at once (worker exit). */
 void	conn_close_all(struct worker *);
+/* Queues a response: a Gemini header if meta is not NULL, then c->body. */
+void	conn_reply(struct conn *, int status, const char *meta);
 /* Advances the state machine as far as I/O allows. */
 void	conn_step(struct conn *);
 /* Ends the connection now; reason is logged at debug level. */
 void	conn_close(struct conn *, const char *reason);
+
+/* A request line of line bytes (or a GEMINI_FRAME_* value) is in c->req:
+ * answer it. */
+void	serve_request(struct conn *, ssize_t line);
 
 /* Runs one worker's event loop until drained; returns its exit code. */
 int	worker_run(struct server *);
