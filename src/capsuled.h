@@ -137,11 +137,22 @@ struct config {
 	size_t	 nhosts;		/* entries in hosts[] */
 };
 
+/* Longest "timeout" and "write-timeout", in seconds. */
+#define CONFIG_TIMEOUT_MAX	3600
+/* Most connections one worker may hold ("max-connections"). */
+#define CONFIG_CONNS_MAX	1000000
+
 /* Sets the built-in defaults. */
 void	config_defaults(struct config *);
 /* Reads a config file into conf; on error writes "file:line: why" to err. */
 int	config_load(struct config *, const char *path, char *err,
 	    size_t errsz);
+/*
+ * Parses len bytes of config-file text on top of what conf holds; name is
+ * the file name for messages. 0, or -1 with "name:line: why" in err.
+ */
+int	config_parse(struct config *, const char *name, const char *buf,
+	    size_t len, char *err, size_t errsz);
 /* Parses "[ADDR:]PORT" ("[::1]:1965", "localhost:1965", "1965"). */
 int	config_parse_listen(const char *s, struct listen_spec *);
 /* Writes the effective configuration in config-file syntax. */
@@ -270,6 +281,34 @@ struct gopher_req {
 	int	 is_plus;			/* Gopher+ (TAB then + ! $) */
 };
 
+/*
+ * Longest Gopher request line before CR LF: selector, TAB, search string
+ * and a Gopher+ tail (RFC 1436 sets no limit; this matches gmid's 1024
+ * and fits the connection's GEMINI_REQ_MAX request buffer).
+ */
+#define GOPHER_LINE_MAX		1024
+
+/* A menu being built: a buffer that grows as items are added. */
+struct gopher_menu {
+	char	*buf;		/* menu bytes so far, malloc'd */
+	size_t	 len;		/* bytes used in buf */
+	size_t	 cap;		/* bytes allocated for buf */
+	int	 is_failed;	/* an allocation failed: the menu is lost */
+};
+
+/* One menu line; the writer sanitises display and checks the rest. */
+struct gopher_item {
+	char		 type;		/* item type, 'i' for information */
+	const char	*lead;		/* written before display, or NULL */
+	const char	*display;	/* text shown to the user */
+	size_t		 dlen;		/* bytes of display */
+	const char	*sel;		/* selector, not NUL-terminated */
+	size_t		 slen;		/* bytes of sel */
+	const char	*host;		/* host name, not NUL-terminated */
+	size_t		 hlen;		/* bytes of host */
+	int		 port;		/* TCP port */
+};
+
 /* Where a menu's links point: the server as clients should reach it. */
 struct gopher_ctx {
 	const char	*host;		/* host name written into items */
@@ -295,6 +334,30 @@ char	*gemtext_to_gopher(const char *src, size_t len,
 	    const struct gopher_ctx *, size_t *lenp);
 /* Display columns of UTF-8 text (wide = 2, combining = 0). */
 size_t	gemtext_width(const char *s, size_t len);
+/* Bytes of the longest prefix of s that fits in cols display columns. */
+size_t	gemtext_cut(const char *s, size_t len, size_t cols);
+/*
+ * Copies len bytes to dst (room for len) with controls, TAB, CR and LF
+ * made spaces and invalid UTF-8 made '?'; returns the bytes written.
+ * Display columns stay the same.
+ */
+size_t	gemtext_clean(char *dst, const char *s, size_t len);
+/*
+ * The menu writer. An item that cannot be written as given (bad type,
+ * control characters in selector or host) becomes an information line.
+ */
+void	gopher_menu_add(struct gopher_menu *, const struct gopher_item *);
+/* Adds an information line ('i', no selector, GOPHER_NULL_HOST). */
+void	gopher_menu_info(struct gopher_menu *, const char *text, size_t len);
+/* Appends ".\r\n" and hands the buffer over; NULL (freed) on failure. */
+char	*gopher_menu_end(struct gopher_menu *, size_t *lenp);
+/*
+ * Resolves a selector against the directory dir ("/a/b/"): absolute ones
+ * stay, relative ones are appended, then dot segments are removed.
+ * -1 if it climbs above the root or does not fit dstsz.
+ */
+int	gopher_resolve(const char *dir, const char *rel, size_t len,
+	    char *dst, size_t dstsz);
 
 /* ---- io.c: the transport seam ---------------------------------------- */
 
