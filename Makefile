@@ -19,7 +19,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Where "make run" serves from and listens.
 RUN_HOST ?= localhost
-RUN_ARGS ?= --host $(RUN_HOST) --gemini localhost:1965 --certs certs capsule
+RUN_ARGS ?= --host $(RUN_HOST) --gemini localhost:1965 --gopher localhost:7070 \
+	   --certs certs capsule
 
 B	 = build
 SRCS	 = $(wildcard src/*.c)

@@ -478,6 +478,7 @@ struct conn {
 	char		 peer[64];	/* "host:port" of the client */
 	char		 req[GEMINI_REQ_MAX + 1];	/* request bytes */
 	size_t		 reqlen;	/* bytes in req */
+	size_t		 linelen;	/* bytes of the request line, for logs */
 	size_t		 host;		/* virtual host index */
 	int		 status;	/* response status, for the log */
 	char		 out[CONN_BUF_SIZE];	/* pending output */

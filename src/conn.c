@@ -64,9 +64,7 @@ conn_access_log(struct conn *c)
 	struct tm	 tm;
 	time_t		 now;
 
-	len = c->reqlen;
-	if (len >= 2 && c->req[len - 2] == '\r' && c->req[len - 1] == '\n')
-		len -= 2;
+	len = c->linelen;
 	log_escape(req, sizeof(req), c->req, len);
 	now = time(NULL);
 	gmtime_r(&now, &tm);
@@ -157,6 +155,7 @@ conn_read_request(struct conn *c)
 	    gopher_frame(c->req, c->reqlen);
 	if (line == GEMINI_FRAME_MORE)
 		return 1;
+	c->linelen = line >= 0 ? (size_t)line : c->reqlen;
 	serve_request(c, line);
 	return 1;
 }

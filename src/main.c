@@ -29,8 +29,8 @@ struct main_opts {
 };
 
 enum {
-	OPT_HOST = 256, OPT_GEMINI, OPT_CERTS, OPT_WORKERS, OPT_LANG,
-	OPT_TIMEOUT,
+	OPT_HOST = 256, OPT_GEMINI, OPT_GOPHER, OPT_CERTS, OPT_WORKERS,
+	OPT_LANG, OPT_TIMEOUT,
 };
 
 static const struct option main_longopts[] = {
@@ -41,6 +41,7 @@ static const struct option main_longopts[] = {
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "host",	required_argument,	NULL,	OPT_HOST },
 	{ "gemini",	required_argument,	NULL,	OPT_GEMINI },
+	{ "gopher",	required_argument,	NULL,	OPT_GOPHER },
 	{ "certs",	required_argument,	NULL,	OPT_CERTS },
 	{ "workers",	required_argument,	NULL,	OPT_WORKERS },
 	{ "lang",	required_argument,	NULL,	OPT_LANG },
@@ -54,8 +55,9 @@ main_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: capsuled [-hnVv] [-c file] [--host name] "
 	    "[--gemini [addr:]port]\n"
-	    "                [--certs dir] [--workers n] [--lang tag] "
-	    "[--timeout seconds]\n"
+	    "                [--gopher [addr:]port] [--certs dir] "
+	    "[--workers n]\n"
+	    "                [--lang tag] [--timeout seconds]\n"
 	    "                [root]\n");
 }
 
@@ -100,10 +102,12 @@ main_option(struct main_opts *o, int ch, const char *arg)
 			main_bad("--timeout", arg);
 		break;
 	case OPT_GEMINI:
+	case OPT_GOPHER:
 		if (o->nlisten == CONFIG_LISTEN_MAX ||
 		    config_parse_listen(arg, &o->listen[o->nlisten]) == -1)
-			main_bad("--gemini", arg);
-		o->listen[o->nlisten++].proto = PROTO_GEMINI;
+			main_bad(ch == OPT_GEMINI ? "--gemini" : "--gopher", arg);
+		o->listen[o->nlisten++].proto = ch == OPT_GEMINI ?
+		    PROTO_GEMINI : PROTO_GOPHER;
 		break;
 	case ':':
 		fprintf(stderr, "capsuled: %s needs a value (see --help)\n",

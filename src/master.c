@@ -144,9 +144,15 @@ master_bind(struct server *srv)
 	size_t			 i;
 
 	if (srv->conf.nlisten == 0) {
+		/* Every address: Gemini on 1965, Gopher on 70 as root (RFC
+		 * 1436) and on 7070 otherwise. */
 		memset(&def, 0, sizeof(def));
 		def.proto = PROTO_GEMINI;
 		def.port = GEMINI_PORT;
+		if (master_bind_spec(srv, &def) == -1)
+			return -1;
+		def.proto = PROTO_GOPHER;
+		def.port = geteuid() == 0 ? GOPHER_PORT : GOPHER_PORT_USER;
 		return master_bind_spec(srv, &def);
 	}
 	for (i = 0; i < srv->conf.nlisten; i++)
