@@ -232,8 +232,11 @@ main(int argc, char *argv[])
 	srv->reconf_arg = &o;
 	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
-	if (o.check)
-		return main_check(srv);
+	if (o.check) {
+		ch = main_check(srv);
+		free(srv);
+		return ch;
+	}
 	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
 	/* tls_init and master_bind have said what failed, once. */
