@@ -131,6 +131,8 @@ struct config {
 	int	 request_timeout;	/* seconds for handshake + request */
 	int	 write_timeout;		/* seconds a write may stall */
 	int	 max_conns;		/* connections per worker */
+	int	 gopher_port;		/* port written into menus, 0 = the
+					   listener's (set behind a proxy) */
 	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* listeners */
 	size_t	 nlisten;		/* entries in listen[] */
 	struct vhost hosts[CONFIG_HOSTS_MAX];	/* hosts[0] is the default */

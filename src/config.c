@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -367,6 +366,7 @@ static const struct config_directive config_directives[] = {
 	{ "gemini", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0 },
 	{ "gopher", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0 },
 	{ "host", CONFIG_GLOBAL, 2, 1, 1, config_host, 0, 0, 0 },
+	CONFIG_INT("gopher-port", gopher_port, CONFIG_PORT_MAX),
 	CONFIG_HOST_STR("key", key, config_str),
 	CONFIG_HOST_STR("lang", lang, config_lang),
 	CONFIG_INT("max-connections", max_conns, CONFIG_CONNS_MAX),
@@ -541,6 +541,8 @@ config_dump(const struct config *conf, FILE *fp)
 	config_dump_line(fp, "", "certs", conf->certs_dir);
 	fprintf(fp, "timeout %d\nwrite-timeout %d\nmax-connections %d\n",
 	    conf->request_timeout, conf->write_timeout, conf->max_conns);
+	if (conf->gopher_port != 0)
+		fprintf(fp, "gopher-port %d\n", conf->gopher_port);
 	if (conf->nlisten == 0)
 		fprintf(fp, "# gemini: every address, port %d (default)\n"
 		    "# gopher: every address, port %d as root, else %d "

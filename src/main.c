@@ -5,6 +5,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ main_option(struct main_opts *o, int ch, const char *arg)
 			main_bad("--workers", arg);
 		break;
 	case OPT_TIMEOUT:
-		if ((o->timeout = main_number(arg, 1, 3600)) < 0)
+		if ((o->timeout = main_number(arg, 1, CONFIG_TIMEOUT_MAX)) < 0)
 			main_bad("--timeout", arg);
 		break;
 	case OPT_GEMINI:
@@ -120,6 +121,27 @@ main_option(struct main_opts *o, int ch, const char *arg)
 	}
 }
 
+/*
+ * Copies a host name lower-cased, as the config file stores them; it also
+ * names certificate files, so only letters, digits and ". - _ :" pass.
+ */
+static int
+main_host_name(char *dst, size_t dstsz, const char *s)
+{
+	size_t	 i, len = strlen(s);
+
+	if (len == 0 || len >= dstsz || s[0] == '.')
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr(".-_:", s[i]) ==
+		    NULL)
+			return -1;
+		dst[i] = (char)tolower((unsigned char)s[i]);
+	}
+	dst[len] = '\0';
+	return 0;
+}
+
 /* Applies --host, ROOT and --lang to the default (first) host. */
 static int
 main_default_host(struct config *conf, const struct main_opts *o,
@@ -138,9 +160,9 @@ main_default_host(struct config *conf, const struct main_opts *o,
 		snprintf(h->name, sizeof(h->name), "localhost");
 		conf->nhosts = 1;
 	}
-	if (o->host != NULL && snprintf(h->name, sizeof(h->name), "%s",
-	    o->host) >= (int)sizeof(h->name)) {
-		snprintf(err, errsz, "--host: name too long");
+	if (o->host != NULL && main_host_name(h->name, sizeof(h->name),
+	    o->host) == -1) {
+		snprintf(err, errsz, "--host: not a host name: %s", o->host);
 		return -1;
 	}
 	if (o->root != NULL)

@@ -172,6 +172,16 @@ serve_slurp(int fd, off_t size, size_t *lenp)
 	return buf;
 }
 
+/* The port menus name: the listener's, unless the config says where
+ * clients really connect (a proxy in front). */
+static int
+serve_gopher_port(const struct conn *c)
+{
+	int	 port = c->w->srv->conf.gopher_port;
+
+	return port != 0 ? port : c->l->port;
+}
+
 /* Renders a gemtext file or a gophermap as a menu for directory dir. */
 static void
 serve_gopher_render(struct conn *c, int fd, off_t size, const char *dir,
@@ -186,7 +196,7 @@ serve_gopher_render(struct conn *c, int fd, off_t size, const char *dir,
 		return;
 	}
 	ctx.host = c->w->srv->conf.hosts[0].name;
-	ctx.port = c->l->port;
+	ctx.port = serve_gopher_port(c);
 	ctx.dir = dir;
 	menu = is_map ? gopher_map(src, len, &ctx, &mlen) :
 	    gemtext_to_gopher(src, len, &ctx, &mlen);
@@ -246,7 +256,7 @@ serve_gopher_listing(struct conn *c, int dirfd, const char *dir)
 		it.slen = strlen(sel);
 		it.host = c->w->srv->conf.hosts[0].name;
 		it.hlen = strlen(it.host);
-		it.port = c->l->port;
+		it.port = serve_gopher_port(c);
 		gopher_menu_add(&m, &it);
 	}
 	if (n == 0)
@@ -390,7 +400,8 @@ serve_gopher_http(struct conn *c)
 		}
 	snprintf(text, sizeof(text), "This is a Gopher and Gemini server, "
 	    "not a web server.\r\nGopher: gopher://%s:%d/\r\n"
-	    "Gemini: gemini://%s:%d/\r\n", host, c->l->port, host, gemini);
+	    "Gemini: gemini://%s:%d/\r\n", host, serve_gopher_port(c), host,
+	    gemini);
 	n = asprintf(&resp, "HTTP/1.0 400 Bad Request\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",

@@ -201,3 +201,37 @@ check "access log line for a selector" grep -Eq \
     '127\.0\.0\.1:[0-9]+ localhost "/notes.txt" 20 [0-9]+$' "$LOG"
 
 stop_server
+
+# The shipped capsule: lynx renders the home page, and every Gopher link
+# it lists leads to a page, not to an error.
+GPORT=$(free_port)
+start_server capsule --host localhost --gopher "127.0.0.1:$GPORT" \
+    "$TOP/capsule"
+if command -v lynx >/dev/null; then
+	lynx -dump "gopher://127.0.0.1:$GPORT/" >"$TMP/home" 2>&1
+	expect_match "lynx renders the capsule home page" "$(cat "$TMP/home")" \
+	    'Study abroad as an LUMC student'
+	links=$(grep -oE "gopher://localhost:$GPORT/[^ ]*" "$TMP/home" | sort -u)
+	n=0 bad=
+	for l in $links; do
+		n=$((n + 1))
+		out=$(curl -s "gopher://127.0.0.1:$GPORT/${l#*:$GPORT/}")
+		[[ -z $out || $out == 3* ]] && bad="$bad $l"
+	done
+	if [ "$n" -ge 4 ] && [ -z "$bad" ]; then
+		pass "every home page link works ($n links)"
+	else
+		fail "every home page link works" "$n links, broken:$bad"
+	fi
+fi
+stop_server
+
+# Behind a proxy: gopher-port names the port clients really use.
+printf 'gopher-port 70\nhost "localhost" {\n\troot "%s"\n}\n' "$R" \
+    >"$TMP/proxy.conf"
+GPORT=$(free_port)
+start_server proxied -c "$TMP/proxy.conf" --gopher "127.0.0.1:$GPORT"
+curl -s "gopher://127.0.0.1:$GPORT/" >"$TMP/proxied.menu"
+expect_match "gopher-port is written into menu items" \
+    "$(cat "$TMP/proxied.menu")" $'1A gemtext page\t/page.gmi\tlocalhost\t70\r'
+stop_server
