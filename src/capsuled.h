@@ -324,6 +324,8 @@ ssize_t	gopher_frame(const char *buf, size_t len);
 /* Parses one request line; 0, or -1 with a short reason in err. */
 int	gopher_parse(const char *line, size_t len, struct gopher_req *,
 	    char *err, size_t errsz);
+/* 1 if s has a C0 control or DEL: a byte no selector may hold. */
+int	gopher_has_ctl(const char *s, size_t len);
 /* Item type for a file name or link target ('0', '1', 'I', '9', ...). */
 char	gopher_item_type(const char *name);
 /* An error menu: one type-3 line and ".". Malloc'd, NULL on failure. */

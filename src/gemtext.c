@@ -336,18 +336,6 @@ gemtext_scheme(const char *s, size_t len)
 	return 0;
 }
 
-/* 1 if s has a byte that cannot be part of a selector. */
-static int
-gemtext_has_ctl(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* Port digits of a URL: 1..65535, or -1. */
 static int
 gemtext_port(const char *s, size_t len)
@@ -422,7 +410,7 @@ gemtext_gopher_url(const char *url, size_t len, struct gemtext_target *t)
 		return -1;
 	n = strcspn(t->sel, "\t");	/* %09 starts a search string */
 	t->sel[n] = '\0';
-	return gemtext_has_ctl(t->sel, n) ? -1 : 0;
+	return gopher_has_ctl(t->sel, n) ? -1 : 0;
 }
 
 /* A link without a scheme: a path on this server, resolved against dir. */
@@ -438,7 +426,7 @@ gemtext_local(const struct gopher_ctx *ctx, const char *url, size_t len,
 		n++;
 	/* Gopher selectors are not %-encoded; gopher_parse wants UTF-8. */
 	if (uri_decode(path, sizeof(path), url, n) < 0 ||
-	    gemtext_has_ctl(path, strlen(path)) ||
+	    gopher_has_ctl(path, strlen(path)) ||
 	    !uri_utf8_valid(path, strlen(path)))
 		return -1;
 	if (gopher_resolve(ctx->dir, path, strlen(path), t->sel,
@@ -455,7 +443,7 @@ gemtext_target(const struct gopher_ctx *ctx, const char *url, size_t len,
 {
 	size_t	 n;
 
-	if (len > GEMTEXT_URL_MAX || gemtext_has_ctl(url, len))
+	if (len > GEMTEXT_URL_MAX || gopher_has_ctl(url, len))
 		return -1;
 	n = gemtext_scheme(url, len);
 	if (n == strlen("gopher") && strncasecmp(url, "gopher", n) == 0 &&

@@ -77,8 +77,7 @@ gopher_frame(const char *buf, size_t len)
 	return n > GOPHER_LINE_MAX ? GEMINI_FRAME_TOOLONG : (ssize_t)n;
 }
 
-/* 1 if s has a C0 control or DEL. */
-static int
+int
 gopher_has_ctl(const char *s, size_t len)
 {
 	size_t	 i;
