@@ -73,10 +73,19 @@ $(S)/test_%: tests/unit/test_%.c tests/unit/check.h $(SLIBOBJS)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Isrc $(WARN) $(SANFLAGS) -o $@ $< \
 	    $(SLIBOBJS) $(PKG_LIBS)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRCS) src/capsuled.h
+# Fuzzers: the library objects are built once with coverage, then linked
+# into each target.
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FOBJS	 = $(LIBSRCS:src/%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: src/%.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZFLAGS) -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FOBJS)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(PKG_CFLAGS) -Isrc -g -O1 \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIBSRCS) $(PKG_LIBS)
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(FOBJS) $(PKG_LIBS)
 
 deps:
 	@sh tests/deps.sh build
@@ -122,4 +131,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(FOBJS:.o=.d)

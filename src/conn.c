@@ -91,7 +91,8 @@ conn_close(struct conn *c, const char *reason)
 	io_close(&c->io);
 	if (c->body.fd != -1)
 		close(c->body.fd);
-	free(c->body.mem);
+	if (!c->body.is_borrowed)
+		free(c->body.mem);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else

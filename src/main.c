@@ -209,7 +209,14 @@ main_check(struct server *srv)
 	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "capsuled: %s\n", err);
 		rc = 1;
-	}
+	} else if (site_load_all(srv, NULL) == -1)
+		rc = 1;
+	for (i = 0; srv->conf.hosts[0].root_fd != -1 &&
+	    i < srv->conf.nhosts; i++)
+		if (lint_site(srv->sites[i], srv->conf.hosts[i].root_fd,
+		    srv->conf.hosts[i].root) > 0)
+			rc = 1;
+	site_free_all(srv);
 	for (i = 0; i < srv->conf.nhosts; i++) {
 		const struct vhost *h = &srv->conf.hosts[i];
 
@@ -261,6 +268,8 @@ main(int argc, char *argv[])
 	}
 	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
+	/* A malformed data file is logged; the files are still served. */
+	(void)site_load_all(srv, NULL);
 	/* tls_init and master_bind have said what failed, once. */
 	if (tls_init(&srv->tls, &srv->conf, 1) == -1 ||
 	    master_bind(srv) == -1)

@@ -29,6 +29,8 @@
 #define MASTER_BACKLOG		1024
 /* Retiring workers tracked at once (a few reloads in a row). */
 #define MASTER_RETIRING_MAX	(SERVER_WORKERS_MAX * 4)
+/* How often the master looks for a changed capsule tree. */
+#define MASTER_WATCH_SEC	2
 /* A worker restarted sooner than this after its start waits this long:
  * a crash loop must not become a fork bomb. */
 #define MASTER_RESTART_SEC	1
@@ -37,6 +39,7 @@
 static volatile sig_atomic_t master_got_chld;
 static volatile sig_atomic_t master_got_hup;
 static volatile sig_atomic_t master_got_term;
+static volatile sig_atomic_t master_got_alrm;
 
 /* The master's bookkeeping of its children. */
 struct master {
@@ -52,6 +55,8 @@ master_sig(int sig)
 {
 	if (sig == SIGCHLD)
 		master_got_chld = 1;
+	else if (sig == SIGALRM)
+		master_got_alrm = 1;
 	else if (sig == SIGHUP)
 		master_got_hup = 1;
 	else
@@ -180,6 +185,7 @@ master_spawn(struct master *m, int i)
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
 		/* exit(), not _exit(): the leak checker runs at exit. */
 		exit(worker_run(m->srv));
 	default:
@@ -245,6 +251,7 @@ master_free(struct server *srv)
 	config_close_roots(&srv->conf);
 	tls_free(&srv->tls);
 	mime_close(srv->magic);
+	site_free_all(srv);
 	free(srv);
 }
 
@@ -262,6 +269,7 @@ master_reload(struct master *m)
 	}
 	memcpy(srv, old, sizeof(*srv));
 	memset(&srv->tls, 0, sizeof(srv->tls));
+	memset(srv->sites, 0, sizeof(srv->sites));
 	if (old->reconfigure(&srv->conf, old->reconf_arg, err,
 	    sizeof(err)) == -1 || config_open_roots(&srv->conf, err,
 	    sizeof(err)) == -1 || tls_init(&srv->tls, &srv->conf, 1) == -1) {
@@ -271,6 +279,7 @@ master_reload(struct master *m)
 		free(srv);
 		return;
 	}
+	(void)site_load_all(srv, old);
 	if (srv->conf.nlisten != old->conf.nlisten || memcmp(srv->conf.listen,
 	    old->conf.listen, sizeof(srv->conf.listen)) != 0)
 		log_warnx("listen addresses change only on restart");
@@ -301,6 +310,7 @@ master_signals(sigset_t *saved)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, saved);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = master_sig;
@@ -309,7 +319,23 @@ master_signals(sigset_t *saved)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* 1 if a host's tree changed since its site was built. */
+static int
+master_changed(const struct server *srv)
+{
+	size_t	 i;
+
+	for (i = 0; i < srv->conf.nhosts; i++)
+		if (site_stamp(srv->conf.hosts[i].root_fd) != srv->stamps[i]) {
+			log_info("%s changed: reloading",
+			    srv->conf.hosts[i].root);
+			return 1;
+		}
+	return 0;
 }
 
 /* SIGTERM: every worker drains; wait for all of them. */
@@ -341,11 +367,18 @@ master_run(struct server *init)
 	for (i = 0; i < m.nworkers; i++)
 		master_spawn(&m, i);
 	log_info("ready: %d workers", m.nworkers);
+	alarm(MASTER_WATCH_SEC);
 	while (!master_got_term) {
 		sigsuspend(&saved);
 		if (master_got_chld) {
 			master_got_chld = 0;
 			master_reap(&m, !master_got_term);
+		}
+		if (master_got_alrm) {
+			master_got_alrm = 0;
+			if (master_changed(m.srv))
+				master_got_hup = 1;
+			alarm(MASTER_WATCH_SEC);
 		}
 		if (master_got_hup && !master_got_term) {
 			master_got_hup = 0;

@@ -14,6 +14,8 @@ build)
 test)
 	# procps: pgrep and ps, which the integration harness uses.
 	pkgs="$pkgs clang curl lynx mandoc openssl iproute2 procps"
+	# iso-codes: the country list the capsule suite checks names against.
+	pkgs="$pkgs iso-codes"
 	optional=libclang-rt-14-dev
 	;;
 *)
