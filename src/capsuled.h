@@ -655,6 +655,9 @@ ssize_t	io_read(struct io *, void *, size_t);
 ssize_t	io_write(struct io *, const void *, size_t);
 /* Sends close_notify (TLS) and shuts the socket down for writing. */
 int	io_shutdown(struct io *);
+/* sendfile(2) from fd's offset, plain transports only. */
+ssize_t	io_sendfile(struct io *, int fd, size_t len);
+int	io_can_sendfile(const struct io *);
 /* Bytes OpenSSL already holds decrypted for io_read. */
 int	io_pending(const struct io *);
 /* Frees the TLS session and closes the socket; safe to call twice. */

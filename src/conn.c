@@ -193,14 +193,46 @@ conn_fill(struct conn *c)
 	}
 }
 
+/* Accounts for one write's result: 1 if bytes went out, 0 when waiting,
+ * -1 when the connection was closed. */
+static int
+conn_written(struct conn *c, ssize_t n)
+{
+	if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
+		conn_wait(c, n == IO_WANT_READ ? EV_READ : EV_WRITE);
+		return 0;
+	}
+	if (n <= 0) {
+		conn_close(c, "write error");
+		return -1;
+	}
+	c->sent += (uint64_t)n;
+	conn_set_deadline(c, c->w->srv->conf.write_timeout);
+	return 1;
+}
+
 /* Writes pending output; 1 when all is written, 0 to wait, -1 closed. */
 static int
 conn_write(struct conn *c)
 {
 	ssize_t	 n;
-	int	 i;
+	int	 i, r;
 
 	for (i = 0; i < CONN_WRITES_PER_STEP; i++) {
+		if (c->outoff == c->outlen && c->body.fd != -1 &&
+		    c->body.left > 0 && io_can_sendfile(&c->io)) {
+			n = io_sendfile(&c->io, c->body.fd,
+			    (size_t)c->body.left);
+			if (n == 0) {
+				/* Shrunk under us: end the response early. */
+				c->body.left = 0;
+				continue;
+			}
+			if ((r = conn_written(c, n)) != 1)
+				return r;
+			c->body.left -= n;
+			continue;
+		}
 		if (c->outoff == c->outlen) {
 			c->outoff = c->outlen = 0;
 			conn_fill(c);
@@ -210,17 +242,9 @@ conn_write(struct conn *c)
 		}
 		n = io_write(&c->io, c->out + c->outoff,
 		    c->outlen - c->outoff);
-		if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
-			conn_wait(c, n == IO_WANT_READ ? EV_READ : EV_WRITE);
-			return 0;
-		}
-		if (n <= 0) {
-			conn_close(c, "write error");
-			return -1;
-		}
+		if ((r = conn_written(c, n)) != 1)
+			return r;
 		c->outoff += (size_t)n;
-		c->sent += (uint64_t)n;
-		conn_set_deadline(c, c->w->srv->conf.write_timeout);
 	}
 	conn_wait(c, EV_WRITE);
 	return 0;

@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 
 #include <errno.h>
 #include <unistd.h>
@@ -111,6 +112,31 @@ io_shutdown(struct io *io)
 	if (io->fd != -1)
 		(void)shutdown(io->fd, SHUT_WR);
 	return 1;
+}
+
+/*
+ * Sends up to len bytes of fd from its current offset straight from the
+ * page cache (plain sockets only: TLS must encrypt in user space).
+ */
+ssize_t
+io_sendfile(struct io *io, int fd, size_t len)
+{
+	ssize_t	 n;
+
+	if (io->ssl != NULL)
+		return IO_ERR;
+	n = sendfile(io->fd, fd, NULL, len);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return IO_WANT_WRITE;
+	return IO_ERR;
+}
+
+int
+io_can_sendfile(const struct io *io)
+{
+	return io->ssl == NULL;
 }
 
 int
