@@ -195,6 +195,7 @@ struct fs_node {
 	int	 fd;		/* open fd for FILE and DIR, else -1 */
 	off_t	 size;		/* file size in bytes */
 	time_t	 mtime;		/* last modification */
+	uint64_t stamp;		/* inode, size and time: changes with it */
 };
 
 /* One entry of a directory listing. */
@@ -681,6 +682,42 @@ struct ssl_st *tls_accept(struct tls *, int fd);
 /* Index of the host that SNI picked, or 0; NULL sni if none was sent. */
 size_t	tls_host(const struct tls *, struct ssl_st *, const char **sni);
 
+/* ---- cache.c: a worker's rendered menus -------------------------------- */
+
+/* Hash buckets, entries and bytes one worker's cache holds at most. */
+#define CACHE_BUCKETS		256
+#define CACHE_ENTRIES_MAX	1024
+#define CACHE_BYTES_MAX		(16 * 1024 * 1024)
+
+/* One rendered menu. */
+struct cache_entry {
+	struct cache_entry *next;	/* bucket chain */
+	char		 key[PATH_MAX + 16];	/* "port:path" */
+	uint64_t	 stamp;		/* what it was rendered from */
+	char		*data;		/* the menu bytes */
+	size_t		 len;		/* bytes of data */
+	int		 refs;		/* connections sending it */
+	int		 is_stale;	/* out of the table: free at refs 0 */
+};
+
+/* The cache itself, one per worker. */
+struct cache {
+	struct cache_entry *buckets[CACHE_BUCKETS];	/* chains */
+	size_t		 n;		/* entries in the table */
+	size_t		 bytes;		/* bytes of their data */
+};
+
+/* The entry for key if its stamp matches (a reference is taken). */
+struct cache_entry *cache_get(struct cache *, const char *key,
+		    uint64_t stamp);
+/* Stores data (owned from now on) and returns it referenced; NULL on
+ * allocation failure. */
+struct cache_entry *cache_put(struct cache *, const char *key,
+		    uint64_t stamp, char *data, size_t len);
+/* Drops a reference taken by cache_get or cache_put. */
+void		 cache_release(struct cache_entry *);
+void		 cache_free(struct cache *);
+
 /* ---- runtime: server, worker, connection ----------------------------- */
 
 /* One bound listening socket. */
@@ -722,6 +759,7 @@ struct worker {
 	int		 is_draining;	/* stop accepting, exit when idle */
 	int		 is_paused;	/* accept paused on EMFILE */
 	struct event	*resume;	/* timer that resumes accepting */
+	struct cache	 cache;		/* rendered Gopher menus */
 };
 
 enum conn_state {
@@ -739,6 +777,7 @@ struct conn_body {
 	off_t		 left;		/* file bytes still to read */
 	char		*mem;		/* in-memory body, or NULL */
 	int		 is_borrowed;	/* mem belongs to the site: not freed */
+	struct cache_entry *ce;		/* mem comes from this cache entry */
 	size_t		 memlen;	/* bytes in mem */
 	size_t		 memoff;	/* bytes of mem already queued */
 };

@@ -91,7 +91,9 @@ conn_close(struct conn *c, const char *reason)
 	io_close(&c->io);
 	if (c->body.fd != -1)
 		close(c->body.fd);
-	if (!c->body.is_borrowed)
+	if (c->body.ce != NULL)
+		cache_release(c->body.ce);
+	else if (!c->body.is_borrowed)
 		free(c->body.mem);
 	if (c->prev != NULL)
 		c->prev->next = c->next;

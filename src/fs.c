@@ -98,6 +98,9 @@ fs_fill(int fd, struct fs_node *node)
 	node->kind = S_ISDIR(st.st_mode) ? FS_DIR : FS_FILE;
 	node->size = st.st_size;
 	node->mtime = st.st_mtime;
+	node->stamp = ((uint64_t)st.st_ino * 1099511628211ULL) ^
+	    ((uint64_t)st.st_size << 20) ^ (uint64_t)st.st_mtim.tv_sec ^
+	    ((uint64_t)st.st_mtim.tv_nsec << 32) ^ (uint64_t)st.st_dev;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,36 +74,85 @@ menu_port(const struct conn *c)
 	return port != 0 ? port : c->l->port;
 }
 
-/* Renders gemtext (or a gophermap) in memory as a menu for dir. */
+/* What a menu is rendered from, and how it is cached. */
+struct menu_page {
+	const char	*path;		/* cache key, NULL: do not cache */
+	uint64_t	 stamp;		/* what the source was */
+	const char	*dir;		/* directory for relative links */
+	int		 is_map;	/* a gophermap, not gemtext */
+};
+
+/* "port:path": items name the port, so it is part of the key. */
+static void
+menu_key(struct conn *c, const char *path, char *key, size_t keysz)
+{
+	snprintf(key, keysz, "%d:%s", menu_port(c), path);
+}
+
+/* Serves a cached rendering of pg; 1 if there was one. */
+static int
+menu_cached(struct conn *c, const struct menu_page *pg)
+{
+	struct cache_entry	*e;
+	char			 key[PATH_MAX + 16];
+
+	menu_key(c, pg->path, key, sizeof(key));
+	if ((e = cache_get(&c->w->cache, key, pg->stamp)) == NULL)
+		return 0;
+	c->body.ce = e;
+	c->body.mem = e->data;
+	c->body.memlen = e->len;
+	conn_reply(c, 20, NULL);
+	return 1;
+}
+
+/* Renders gemtext (or a gophermap) in memory as a menu, caching it. */
 static void
 menu_render_buf(struct conn *c, const char *src, size_t len,
-    const char *dir, int is_map)
+    const struct menu_page *pg)
 {
 	struct gopher_ctx	 ctx;
-	char			*menu;
+	struct cache_entry	*e;
+	char			*menu, key[PATH_MAX + 16];
 	size_t			 mlen = 0;
 
 	ctx.host = c->w->srv->conf.hosts[0].name;
 	ctx.port = menu_port(c);
-	ctx.dir = dir;
-	menu = is_map ? gopher_map(src, len, &ctx, &mlen) :
+	ctx.dir = pg->dir;
+	menu = pg->is_map ? gopher_map(src, len, &ctx, &mlen) :
 	    gemtext_to_gopher(src, len, &ctx, &mlen);
-	serve_mem(c, 20, NULL, menu, mlen);
+	if (menu == NULL || pg->path == NULL) {
+		serve_mem(c, 20, NULL, menu, mlen);
+		return;
+	}
+	menu_key(c, pg->path, key, sizeof(key));
+	if ((e = cache_put(&c->w->cache, key, pg->stamp, menu, mlen)) ==
+	    NULL) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	c->body.ce = e;
+	c->body.mem = e->data;
+	c->body.memlen = e->len;
+	conn_reply(c, 20, NULL);
 }
 
-/* Renders a gemtext file or a gophermap as a menu for directory dir. */
+/* Renders a gemtext file or a gophermap (cached by its stamp). */
 static void
-menu_render(struct conn *c, int fd, off_t size, const char *dir,
-    int is_map)
+menu_render(struct conn *c, const struct fs_node *node,
+    const char *path, const char *dir, int is_map)
 {
+	struct menu_page	 pg = { path, node->stamp, dir, is_map };
 	char			*src;
 	size_t			 len;
 
-	if ((src = menu_slurp(fd, size, &len)) == NULL) {
+	if (menu_cached(c, &pg))
+		return;
+	if ((src = menu_slurp(node->fd, node->size, &len)) == NULL) {
 		menu_error(c, 51, "Page too large for a menu");
 		return;
 	}
-	menu_render_buf(c, src, len, dir, is_map);
+	menu_render_buf(c, src, len, &pg);
 	free(src);
 }
 
@@ -174,13 +224,15 @@ menu_dir(struct conn *c, int dirfd, const char *path)
 {
 	struct fs_node	 node;
 	char		 dir[GOPHER_SELECTOR_MAX + 3];
+	char		 file[GOPHER_SELECTOR_MAX + 16];
 	size_t		 len = strlen(path);
 
 	snprintf(dir, sizeof(dir), "%s%s", path, path[len - 1] == '/' ?
 	    "" : "/");
 	if (fs_open_at(dirfd, "gophermap", &node) == 0 &&
 	    node.kind == FS_FILE) {
-		menu_render(c, node.fd, node.size, dir, 1);
+		snprintf(file, sizeof(file), "%sgophermap", dir);
+		menu_render(c, &node, file, dir, 1);
 		close(node.fd);
 		return;
 	}
@@ -188,7 +240,8 @@ menu_dir(struct conn *c, int dirfd, const char *path)
 		close(node.fd);
 	if (fs_open_at(dirfd, "index.gmi", &node) == 0 &&
 	    node.kind == FS_FILE) {
-		menu_render(c, node.fd, node.size, dir, 0);
+		snprintf(file, sizeof(file), "%sindex.gmi", dir);
+		menu_render(c, &node, file, dir, 0);
 		close(node.fd);
 		return;
 	}
@@ -221,6 +274,8 @@ menu_search(struct conn *c, const struct site *s,
 	size_t			 len;
 
 	if (req->has_search) {
+		struct menu_page results = { NULL, 0, "/", 0 };
+
 		if (search_parse(req->search, strlen(req->search), &q, err,
 		    sizeof(err)) == -1) {
 			menu_error(c, 59, err);
@@ -229,7 +284,7 @@ menu_search(struct conn *c, const struct site *s,
 		page = search_run(s->docs, s->ndocs, &q, SERVE_SEARCH_PATH,
 		    &len);
 		if (page != NULL)
-			menu_render_buf(c, page, len, "/", 0);
+			menu_render_buf(c, page, len, &results);
 		else
 			conn_close(c, "out of memory");
 		free(page);
@@ -255,6 +310,7 @@ static int
 menu_site(struct conn *c, const struct gopher_req *req)
 {
 	const struct site	*s = c->w->srv->sites[0];
+	struct menu_page	 pg;
 	const char		*body;
 	char			 path[GOPHER_SELECTOR_MAX + 3];
 	char			 dir[GOPHER_SELECTOR_MAX + 3];
@@ -273,7 +329,13 @@ menu_site(struct conn *c, const struct gopher_req *req)
 			return 0;
 	}
 	menu_dirname(dir, sizeof(dir), path);
-	menu_render_buf(c, body, len, dir, 0);
+	pg.path = path;
+	pg.stamp = (uint64_t)(uintptr_t)s;	/* a site lives as long as
+						   the worker's generation */
+	pg.dir = dir;
+	pg.is_map = 0;
+	if (!menu_cached(c, &pg))
+		menu_render_buf(c, body, len, &pg);
 	return 1;
 }
 
@@ -305,7 +367,7 @@ menu_path(struct conn *c, const struct gopher_req *req)
 	type = mime_by_ext(path);
 	if (type != NULL && strcmp(type, "text/gemini") == 0) {
 		menu_dirname(dir, sizeof(dir), path);
-		menu_render(c, node.fd, node.size, dir, 0);
+		menu_render(c, &node, path, dir, 0);
 		close(node.fd);
 		return;
 	}

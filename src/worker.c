@@ -131,6 +131,7 @@ worker_teardown(struct worker *w)
 	size_t		 i;
 
 	conn_close_all(w);
+	cache_free(&w->cache);
 	for (i = 0; i < srv->nlisteners; i++)
 		if (srv->listeners[i].ev != NULL)
 			event_free(srv->listeners[i].ev);

@@ -105,6 +105,16 @@ curl -s "$G/1/page.gmi" >"$TMP/page.menu"
 check "page menu well formed" menu_ok "$TMP/page.menu"
 expect_match "UTF-8 text kept" "$(cat "$TMP/page.menu")" 'Köln and Zürich'
 
+# Menus are cached per worker and must follow the file at once.
+for _ in 1 2 3 4; do curl -s "$G/1/page.gmi"; done >"$TMP/page4.menu"
+check "cached menu served whole, again and again" test \
+    "$(grep -c 'Köln and Zürich' "$TMP/page4.menu")" = 4
+printf '# A page\n\nRewritten text.\n' >"$R/page.gmi"
+expect_match "changed page re-rendered at once" \
+    "$(curl -s "$G/1/page.gmi")$(curl -s "$G/1/page.gmi")" \
+    'Rewritten text.*Rewritten text'
+printf '# A page\n\nKöln and Zürich.\n\n=> index.gmi Home\n' >"$R/page.gmi"
+
 curl -s "$G/0/notes.txt" >"$TMP/notes"
 check "text file byte-identical (curl)" cmp -s "$TMP/notes" "$R/notes.txt"
 curl -s "$G/I/image.png" >"$TMP/image"
