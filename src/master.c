@@ -175,6 +175,9 @@ master_spawn(struct master *m, int i)
 	if (m->started[i] != 0 && time(NULL) - m->started[i] <
 	    MASTER_RESTART_SEC)
 		sleep(MASTER_RESTART_SEC);
+	/* Workers inherit libmagic; the master holds it only to fork. */
+	if (m->srv->magic == NULL)
+		m->srv->magic = mime_open();
 	switch (pid = fork()) {
 	case -1:
 		log_warn("fork");
@@ -192,6 +195,18 @@ master_spawn(struct master *m, int i)
 		m->pids[i] = pid;
 		m->started[i] = time(NULL);
 	}
+}
+
+/*
+ * After forking, the master lets go of libmagic: its parsed database is
+ * megabytes the master never uses, and it is loaded again, freshly, for
+ * the next worker (a restart or a reload).
+ */
+static void
+master_trim(struct master *m)
+{
+	mime_close(m->srv->magic);
+	m->srv->magic = NULL;
 }
 
 static void
@@ -233,6 +248,7 @@ master_reap(struct master *m, int restart)
 			master_spawn(m, i);
 		}
 	}
+	master_trim(m);
 }
 
 /* Points the routing names at this copy's host names. */
@@ -296,6 +312,7 @@ master_reload(struct master *m)
 	}
 	old->magic = NULL;	/* now the new server's */
 	master_free(old);
+	master_trim(m);
 	log_info("reloaded: %d workers", m->nworkers);
 }
 
@@ -366,6 +383,7 @@ master_run(struct server *init)
 	m.nworkers = m.srv->conf.workers;
 	for (i = 0; i < m.nworkers; i++)
 		master_spawn(&m, i);
+	master_trim(&m);
 	log_info("ready: %d workers", m.nworkers);
 	alarm(MASTER_WATCH_SEC);
 	while (!master_got_term) {
