@@ -7,7 +7,12 @@
 SUITE=capsule
 . "$(dirname "$0")/lib.sh"
 
-SEED=$TOP/../shared/seeds/000_9ec3614b9928ffb8.txt
+# The source page: shared/ lies beside the repository (as in CI).
+SEED=${SEED:-$TOP/../shared/seeds/000_9ec3614b9928ffb8.txt}
+if [ ! -r "$SEED" ]; then
+	fail "source page readable" "no $SEED: set SEED=path/to/the/seed"
+	exit 1
+fi
 DATA=$TOP/capsule/opportunities.tsv
 C=$TMP/capsule
 cp -r "$TOP/capsule" "$C"
