@@ -58,6 +58,17 @@ $(B)/capget: tests/capget.c
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs openssl)
 
+# Benchmark tools: a load generator, and the OpenSSL handshake ceiling.
+$(B)/loadgen: tests/bench/loadgen.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -pthread -o $@ $< \
+	    $(shell pkg-config --libs openssl)
+
+$(B)/hsbench: tests/bench/hsbench.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< \
+	    $(shell pkg-config --libs openssl)
+
 $(B)/test_%: tests/unit/test_%.c tests/unit/check.h $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Isrc $(WARN) $(CFLAGS) -o $@ $< \
 	    $(LIBOBJS) $(PKG_LIBS)
@@ -110,8 +121,11 @@ fuzz: $(FUZZERS)
 	    $$f -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
 	        tests/fuzz/corpus/$$n || exit 1; done
 
-bench: all
-	@sh tests/bench.sh
+# Load tests capsuled and other Gemini and Gopher servers on this machine
+# (as root: it installs the missing ones), then writes BENCHMARKS.md.
+bench: deps
+	@$(MAKE) --no-print-directory all $(B)/loadgen $(B)/hsbench
+	@bash tests/bench.sh
 
 lint:
 	mandoc -Tlint -Wwarning doc/capsuled.8 doc/capsuled.conf.5

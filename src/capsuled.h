@@ -799,7 +799,8 @@ struct conn {
 	size_t		 linelen;	/* bytes of the request line, for logs */
 	size_t		 host;		/* virtual host index */
 	int		 status;	/* response status, for the log */
-	char		 out[CONN_BUF_SIZE];	/* pending output */
+	char		*out;		/* pending output, CONN_BUF_SIZE bytes,
+					   allocated for the response */
 	size_t		 outlen;	/* bytes in out */
 	size_t		 outoff;	/* bytes of out already written */
 	struct conn_body body;		/* the rest of the response */

@@ -89,6 +89,7 @@ conn_close(struct conn *c, const char *reason)
 		event_free(c->ev);
 	}
 	io_close(&c->io);
+	free(c->out);
 	if (c->body.fd != -1)
 		close(c->body.fd);
 	if (c->body.ce != NULL)
@@ -123,11 +124,17 @@ conn_reply(struct conn *c, int status, const char *meta)
 	int	 n;
 
 	c->status = status;
+	/* The output buffer exists only while a response is sent: an idle
+	 * connection costs its request buffer and nothing more. */
+	if (c->out == NULL && (c->out = malloc(CONN_BUF_SIZE)) == NULL) {
+		c->state = CONN_CLOSE;	/* conn_step closes it */
+		return;
+	}
 	n = 0;
 	if (meta != NULL) {
-		n = gemini_header(c->out, sizeof(c->out), status, meta);
+		n = gemini_header(c->out, CONN_BUF_SIZE, status, meta);
 		if (n < 0)
-			n = gemini_header(c->out, sizeof(c->out), 40,
+			n = gemini_header(c->out, CONN_BUF_SIZE, 40,
 			    "Server error");
 	}
 	c->outlen = (size_t)n;
@@ -175,7 +182,7 @@ conn_fill(struct conn *c)
 	size_t			 room, n;
 	ssize_t			 r;
 
-	room = sizeof(c->out) - c->outlen;
+	room = CONN_BUF_SIZE - c->outlen;
 	if (b->mem != NULL && b->memoff < b->memlen) {
 		n = b->memlen - b->memoff < room ? b->memlen - b->memoff : room;
 		memcpy(c->out + c->outlen, b->mem + b->memoff, n);

@@ -272,8 +272,13 @@ main(int argc, char *argv[])
 	(void)site_load_all(srv, NULL);
 	/* tls_init and master_bind have said what failed, once. */
 	if (tls_init(&srv->tls, &srv->conf, 1) == -1 ||
-	    master_bind(srv) == -1)
+	    master_bind(srv) == -1) {
+		tls_free(&srv->tls);
+		site_free_all(srv);
+		config_close_roots(&srv->conf);
+		free(srv);
 		return 1;
+	}
 	srv->magic = mime_open();
 	return master_run(srv);
 }

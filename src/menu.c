@@ -128,7 +128,7 @@ menu_render_buf(struct conn *c, const char *src, size_t len,
 	menu_key(c, pg->path, key, sizeof(key));
 	if ((e = cache_put(&c->w->cache, key, pg->stamp, menu, mlen)) ==
 	    NULL) {
-		conn_close(c, "out of memory");
+		c->state = CONN_CLOSE;	/* out of memory: conn_step closes */
 		return;
 	}
 	c->body.ce = e;
@@ -286,7 +286,7 @@ menu_search(struct conn *c, const struct site *s,
 		if (page != NULL)
 			menu_render_buf(c, page, len, &results);
 		else
-			conn_close(c, "out of memory");
+			c->state = CONN_CLOSE;	/* out of memory: conn_step closes */
 		free(page);
 		return;
 	}

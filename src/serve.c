@@ -179,7 +179,7 @@ serve_mem(struct conn *c, int status, const char *meta, char *body,
     size_t len)
 {
 	if (body == NULL) {
-		conn_close(c, "out of memory");
+		c->state = CONN_CLOSE;	/* out of memory: conn_step closes */
 		return;
 	}
 	c->body.mem = body;

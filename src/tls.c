@@ -211,13 +211,16 @@ tls_ctx_new(struct tls *t, const char *cert, const char *key)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_any);
 	/* One TLS 1.3 ticket, not OpenSSL's two: each costs an encryption
 	 * and a record per handshake, and one is all a client resumes with.
 	 * The ticket keys are made here, in the master, so every worker
 	 * accepts every ticket; a reload makes new ones (rotation). */
 	SSL_CTX_set_num_tickets(ctx, 1);
+	/* Tickets are stateless: a server-side session cache would only add
+	 * an insertion (and its lock and allocation) to every handshake. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SID_CTX,
 	    sizeof(TLS_SID_CTX) - 1);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||

@@ -111,13 +111,14 @@ expect_nomatch()
 	fi
 }
 
-# A random TCP port in 20000-60999 that nothing listens on.
+# A random TCP port in 20000-31999 that nothing listens on: below the
+# ephemeral range (32768-60999), so no client socket of a load can hold it.
 free_port()
 {
 	local p
 
 	for _ in $(seq 1 50); do
-		p=$(( ((RANDOM << 15) | RANDOM) % 41000 + 20000 ))
+		p=$(( ((RANDOM << 15) | RANDOM) % 12000 + 20000 ))
 		if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
 			echo "$p"
 			return 0
@@ -169,7 +170,7 @@ start_server()
 		fi
 		grep -qi 'in use' "$LOG" || break
 	done
-	fail "$name: start" "server exited: $(tail -n 3 "$LOG")"
+	fail "$name: start" "server exited: $(grep -v "^ *#" "$LOG" | head -n 3)"
 	return 1
 }
 
