@@ -19,7 +19,7 @@
 #define CONFIG_CERTS_DIR	"certs"
 #define CONFIG_REQUEST_TIMEOUT	10
 #define CONFIG_WRITE_TIMEOUT	30
-#define CONFIG_MAX_CONNS	1024
+#define CONFIG_MAX_CONNS	8192
 /* Largest config file read: far above any real one, bounds the buffer. */
 #define CONFIG_FILE_MAX		(1024 * 1024)
 /* Words kept per line: a directive and its arguments ("host NAME {"). */

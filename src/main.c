@@ -4,6 +4,7 @@
  *   configure -> open roots -> certificates -> libmagic -> bind -> fork.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 
 #include <ctype.h>
 #include <getopt.h>
@@ -197,6 +198,18 @@ main_configure(struct config *conf, const void *arg, char *err,
 	return main_default_host(conf, o, err, errsz);
 }
 
+/* Every connection is a descriptor: take all the kernel allows us. */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* --check: the configuration and the roots; prints what is in effect. */
 static int
 main_check(struct server *srv)
@@ -279,6 +292,7 @@ main(int argc, char *argv[])
 		free(srv);
 		return 1;
 	}
+	main_raise_nofile();
 	srv->magic = mime_open();
 	return master_run(srv);
 }

@@ -46,7 +46,7 @@ test_defaults(struct check *ck, struct config *conf)
 	CHECK(ck, conf->workers >= 1 && conf->workers <= SERVER_WORKERS_MAX);
 	CHECK_INT(ck, conf->request_timeout, 10);
 	CHECK_INT(ck, conf->write_timeout, 30);
-	CHECK_INT(ck, conf->max_conns, 1024);
+	CHECK_INT(ck, conf->max_conns, 8192);
 	CHECK_INT(ck, conf->nlisten, 0);
 	CHECK_INT(ck, conf->nhosts, 0);
 	for (i = 0; i < CONFIG_HOSTS_MAX; i++)
@@ -435,7 +435,7 @@ test_dump_text(struct check *ck, struct config *a)
 		    "certs \"certs\"\n"
 		    "timeout 10\n"
 		    "write-timeout 30\n"
-		    "max-connections 1024\n"
+		    "max-connections 8192\n"
 		    "# gemini: every address, port 1965 (default)\n"
 		    "# gopher: every address, port 70 as root, else 7070 "
 		    "(default)\n");
