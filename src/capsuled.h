@@ -659,6 +659,8 @@ int	io_shutdown(struct io *);
 /* sendfile(2) from fd's offset, plain transports only. */
 ssize_t	io_sendfile(struct io *, int fd, size_t len);
 int	io_can_sendfile(const struct io *);
+/* A long body follows: keep TLS buffers rather than cycling them. */
+void	io_bulk(struct io *);
 /* Bytes OpenSSL already holds decrypted for io_read. */
 int	io_pending(const struct io *);
 /* Frees the TLS session and closes the socket; safe to call twice. */

@@ -139,6 +139,8 @@ conn_reply(struct conn *c, int status, const char *meta)
 	}
 	c->outlen = (size_t)n;
 	c->outoff = 0;
+	if (c->body.fd != -1 && c->body.left > CONN_BUF_SIZE)
+		io_bulk(&c->io);
 	conn_fill(c);
 	c->state = CONN_WRITE_HEADER;
 	conn_set_deadline(c, c->w->srv->conf.write_timeout);

@@ -133,6 +133,17 @@ io_sendfile(struct io *io, int fd, size_t len)
 	return IO_ERR;
 }
 
+/*
+ * A long body is about to be sent: keep OpenSSL's write buffer for the
+ * connection's life instead of freeing and allocating it per record.
+ */
+void
+io_bulk(struct io *io)
+{
+	if (io->ssl != NULL)
+		SSL_clear_mode(io->ssl, SSL_MODE_RELEASE_BUFFERS);
+}
+
 int
 io_can_sendfile(const struct io *io)
 {
