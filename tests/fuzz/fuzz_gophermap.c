@@ -8,49 +8,9 @@
 #include <string.h>
 
 #include "capsuled.h"
+#include "menu_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* Checks one menu line (without CR LF); aborts on a broken one. */
-static void
-check_line(const char *s, size_t len)
-{
-	const char	*tab;
-	size_t		 i, tabs = 0;
-
-	if (len == 0 || (unsigned char)s[0] <= ' ' ||
-	    (unsigned char)s[0] >= 0x7f)
-		abort();
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\r' || s[i] == '\n')
-			abort();
-		tabs += s[i] == '\t';
-	}
-	if (tabs != 3 || (tab = memchr(s, '\t', len)) == NULL)
-		abort();
-	if (gemtext_width(s + 1, tab - s - 1) > GOPHER_WIDTH)
-		abort();
-	if (s[len - 1] < '0' || s[len - 1] > '9')
-		abort();	/* the port */
-}
-
-/* Checks a whole menu. */
-static void
-check_menu(const char *m, size_t len)
-{
-	const char	*end, *crlf;
-
-	if (m == NULL || len < 3 || memcmp(m + len - 3, ".\r\n", 3) != 0)
-		abort();
-	end = m + len - 3;
-	while (m < end) {
-		crlf = memmem(m, end - m, "\r\n", 2);
-		if (crlf == NULL)
-			abort();
-		check_line(m, crlf - m);
-		m = crlf + 2;
-	}
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -60,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t				 len = 0;
 
 	out = gopher_map((const char *)data, size, &ctx, &len);
-	check_menu(out, len);
+	check_menu(out, len, 0);
 	free(out);
 	return 0;
 }
