@@ -33,7 +33,7 @@ pre	formatted   line
 GMI
 printf '# A page\n\nKöln and Zürich.\n\n=> index.gmi Home\n' >"$R/page.gmi"
 printf 'notes\r\nwith CRLF\n' >"$R/notes.txt"
-head -c 1048576 /dev/urandom >"$R/image.png"
+noise 1048576 >"$R/image.png"
 printf 'Hand-written map\n1Up\t/\n0Notes\t/notes.txt\n# comment\n' \
     >"$R/mapdir/gophermap"
 printf '# ignored: the gophermap wins\n' >"$R/mapdir/index.gmi"
