@@ -130,7 +130,15 @@ struct config {
 	int	 workers;		/* worker processes, >= 1 */
 	int	 request_timeout;	/* seconds for handshake + request */
 	int	 write_timeout;		/* seconds a write may stall */
-	int	 max_conns;		/* connections per worker */
+	int	 max_conns;		/* connections in all, shared out
+					   evenly between the workers */
+	int	 max_per_ip;		/* open connections from one address
+					   (IPv6: one /64), 0 = no limit */
+	int	 rate_per_ip;		/* new connections a second from one
+					   address, 0 = no limit */
+	char	 user[64];		/* workers run as this account when
+					   started as root */
+	char	 chroot_dir[PATH_MAX];	/* workers chroot here, "" = none */
 	int	 gopher_port;		/* port written into menus, 0 = the
 					   listener's (set behind a proxy) */
 	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* listeners */
@@ -141,7 +149,7 @@ struct config {
 
 /* Longest "timeout" and "write-timeout", in seconds. */
 #define CONFIG_TIMEOUT_MAX	3600
-/* Most connections one worker may hold ("max-connections"). */
+/* Most connections ("max-connections", "max-per-ip", "rate-per-ip"). */
 #define CONFIG_CONNS_MAX	1000000
 
 /* Sets the built-in defaults. */

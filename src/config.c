@@ -1,8 +1,8 @@
 /*
- * The configuration: built-in defaults, the capsuled.conf(5) file read
- * through a table of directives, the dump that --check prints, and the
- * host roots opened as directory fds. Parsing is pure (config_parse takes
- * a buffer) so the unit tests and the fuzzer call it without files.
+ * The configuration: built-in defaults and the capsuled.conf(5) text read
+ * through a table of directives. Parsing is pure (config_parse takes a
+ * buffer) so the unit tests and the fuzzer call it without files; reading
+ * the file, the dump and the roots are in config_io.c.
  */
 #include <sys/types.h>
 
@@ -19,9 +19,10 @@
 #define CONFIG_CERTS_DIR	"certs"
 #define CONFIG_REQUEST_TIMEOUT	10
 #define CONFIG_WRITE_TIMEOUT	30
-#define CONFIG_MAX_CONNS	8192
-/* Largest config file read: far above any real one, bounds the buffer. */
-#define CONFIG_FILE_MAX		(1024 * 1024)
+#define CONFIG_MAX_CONNS	16384
+#define CONFIG_USER		"nobody"
+#define CONFIG_MAX_PER_IP	64
+#define CONFIG_RATE_PER_IP	100
 /* Words kept per line: a directive and its arguments ("host NAME {"). */
 #define CONFIG_WORDS_MAX	4
 /* Longest word: a path. */
@@ -79,6 +80,9 @@ config_defaults(struct config *conf)
 	conf->request_timeout = CONFIG_REQUEST_TIMEOUT;
 	conf->write_timeout = CONFIG_WRITE_TIMEOUT;
 	conf->max_conns = CONFIG_MAX_CONNS;
+	conf->max_per_ip = CONFIG_MAX_PER_IP;
+	conf->rate_per_ip = CONFIG_RATE_PER_IP;
+	snprintf(conf->user, sizeof(conf->user), "%s", CONFIG_USER);
 	for (i = 0; i < CONFIG_HOSTS_MAX; i++)
 		conf->hosts[i].root_fd = -1;
 }
@@ -229,9 +233,10 @@ config_field(struct config_parser *p, const struct config_directive *d)
 	    d->off;
 }
 
-/* A decimal number from 1 to d->max. */
+/* A decimal number from min to d->max. */
 static int
-config_int(struct config_parser *p, const struct config_directive *d)
+config_number(struct config_parser *p, const struct config_directive *d,
+    long min)
 {
 	const char	*s = p->line.w[1].s;
 	long		 n = 0;
@@ -239,11 +244,25 @@ config_int(struct config_parser *p, const struct config_directive *d)
 	for (; *s >= '0' && *s <= '9'; s++)
 		if ((n = n * 10 + (*s - '0')) > d->max)
 			break;
-	if (*s != '\0' || n < 1 || n > d->max)
-		return config_error(p, "'%s': bad number '%.32s' (want 1 to "
-		    "%d)", d->name, p->line.w[1].s, d->max);
+	if (*s != '\0' || s == p->line.w[1].s || n < min || n > d->max)
+		return config_error(p, "'%s': bad number '%.32s' (want %ld to "
+		    "%d)", d->name, p->line.w[1].s, min, d->max);
 	*(int *)config_field(p, d) = (int)n;
 	return 0;
+}
+
+/* A number from 1 to d->max. */
+static int
+config_int(struct config_parser *p, const struct config_directive *d)
+{
+	return config_number(p, d, 1);
+}
+
+/* A limit from 0 (none) to d->max. */
+static int
+config_limit(struct config_parser *p, const struct config_directive *d)
+{
+	return config_number(p, d, 0);
 }
 
 /* A string that must fit its field. */
@@ -352,6 +371,9 @@ config_host_end(struct config_parser *p, const struct config_directive *d)
 #define CONFIG_INT(name, field, max)					\
 	{ name, CONFIG_GLOBAL, 1, 0, 0, config_int,			\
 	    offsetof(struct config, field), 0, max }
+#define CONFIG_LIMIT(name, field, max)					\
+	{ name, CONFIG_GLOBAL, 1, 0, 0, config_limit,			\
+	    offsetof(struct config, field), 0, max }
 #define CONFIG_STR(name, scope, type, field, handler)			\
 	{ name, scope, 1, 0, 0, handler, offsetof(type, field),		\
 	    sizeof(((type *)NULL)->field), 0 }
@@ -363,6 +385,8 @@ static const struct config_directive config_directives[] = {
 	CONFIG_HOST_STR("cert", cert, config_str),
 	CONFIG_STR("certs", CONFIG_GLOBAL, struct config, certs_dir,
 	    config_str),
+	CONFIG_STR("chroot", CONFIG_GLOBAL, struct config, chroot_dir,
+	    config_str),
 	{ "gemini", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0 },
 	{ "gopher", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0 },
 	{ "host", CONFIG_GLOBAL, 2, 1, 1, config_host, 0, 0, 0 },
@@ -370,8 +394,11 @@ static const struct config_directive config_directives[] = {
 	CONFIG_HOST_STR("key", key, config_str),
 	CONFIG_HOST_STR("lang", lang, config_lang),
 	CONFIG_INT("max-connections", max_conns, CONFIG_CONNS_MAX),
+	CONFIG_LIMIT("max-per-ip", max_per_ip, CONFIG_CONNS_MAX),
+	CONFIG_LIMIT("rate-per-ip", rate_per_ip, CONFIG_CONNS_MAX),
 	CONFIG_HOST_STR("root", root, config_str),
 	CONFIG_INT("timeout", request_timeout, CONFIG_TIMEOUT_MAX),
+	CONFIG_STR("user", CONFIG_GLOBAL, struct config, user, config_str),
 	CONFIG_INT("workers", workers, SERVER_WORKERS_MAX),
 	CONFIG_INT("write-timeout", write_timeout, CONFIG_TIMEOUT_MAX),
 	{ "}", CONFIG_HOST, 0, 1, 0, config_host_end, 0, 0, 0 },
@@ -469,131 +496,4 @@ config_parse_listen(const char *s, struct listen_spec *ls)
 		return -1;
 	*ls = r;
 	return 0;
-}
-
-int
-config_load(struct config *conf, const char *path, char *err, size_t errsz)
-{
-	FILE	*fp;
-	char	*buf = NULL;
-	size_t	 len;
-	int	 rc = -1;
-
-	/* Only shown in the dump: a cut name does no harm. */
-	snprintf(conf->path, sizeof(conf->path), "%s", path);
-	if ((fp = fopen(path, "re")) == NULL ||
-	    (buf = malloc(CONFIG_FILE_MAX + 1)) == NULL)
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-	/* One byte more than allowed tells "too large" from "just fits". */
-	else if ((len = fread(buf, 1, CONFIG_FILE_MAX + 1, fp)) == 0 &&
-	    ferror(fp))
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-	else if (len > CONFIG_FILE_MAX)
-		snprintf(err, errsz, "%s: too large (more than %d bytes)",
-		    path, CONFIG_FILE_MAX);
-	else
-		rc = config_parse(conf, path, buf, len, err, errsz);
-	if (fp != NULL)
-		fclose(fp);
-	free(buf);
-	return rc;
-}
-
-/* A quoted string; control bytes, which no file may hold, become '?'. */
-static void
-config_dump_str(FILE *fp, const char *s)
-{
-	int	 c;
-
-	putc('"', fp);
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			putc('\\', fp);
-		putc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, fp);
-	}
-	putc('"', fp);
-}
-
-/* "NAME "VALUE"" on a line of its own, unless value is "" (not set). */
-static void
-config_dump_line(FILE *fp, const char *indent, const char *name,
-    const char *value)
-{
-	if (value[0] == '\0')
-		return;
-	fprintf(fp, "%s%s ", indent, name);
-	config_dump_str(fp, value);
-	putc('\n', fp);
-}
-
-void
-config_dump(const struct config *conf, FILE *fp)
-{
-	const struct listen_spec *ls;
-	const struct vhost	*h;
-	size_t			 i;
-
-	fprintf(fp, "# capsuled %s: effective configuration\n",
-	    CAPSULED_VERSION);
-	config_dump_line(fp, "# ", "read from", conf->path);
-	fprintf(fp, "workers %d\n", conf->workers);
-	config_dump_line(fp, "", "certs", conf->certs_dir);
-	fprintf(fp, "timeout %d\nwrite-timeout %d\nmax-connections %d\n",
-	    conf->request_timeout, conf->write_timeout, conf->max_conns);
-	if (conf->gopher_port != 0)
-		fprintf(fp, "gopher-port %d\n", conf->gopher_port);
-	if (conf->nlisten == 0)
-		fprintf(fp, "# gemini: every address, port %d (default)\n"
-		    "# gopher: every address, port %d as root, else %d "
-		    "(default)\n", GEMINI_PORT, GOPHER_PORT, GOPHER_PORT_USER);
-	for (i = 0; i < conf->nlisten; i++) {
-		ls = &conf->listen[i];
-		fprintf(fp, ls->addr[0] == '\0' ? "%s *%s:%d\n" :
-		    strchr(ls->addr, ':') != NULL ? "%s [%s]:%d\n" :
-		    "%s %s:%d\n", ls->proto == PROTO_GOPHER ? "gopher" :
-		    "gemini", ls->addr, ls->port);
-	}
-	for (i = 0; i < conf->nhosts; i++) {
-		h = &conf->hosts[i];
-		fputs("\nhost ", fp);
-		config_dump_str(fp, h->name);
-		fputs(" {\n", fp);
-		config_dump_line(fp, "\t", "root", h->root);
-		config_dump_line(fp, "\t", "cert", h->cert);
-		config_dump_line(fp, "\t", "key", h->key);
-		config_dump_line(fp, "\t", "lang", h->lang);
-		fputs("}\n", fp);
-	}
-}
-
-int
-config_open_roots(struct config *conf, char *err, size_t errsz)
-{
-	struct vhost	*h;
-	size_t		 i;
-
-	for (i = 0; i < conf->nhosts; i++) {
-		h = &conf->hosts[i];
-		if (h->root_fd == -1 && (h->root_fd = open(h->root,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-			snprintf(err, errsz, "%s: %s", h->root,
-			    strerror(errno));
-			config_close_roots(conf);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-void
-config_close_roots(struct config *conf)
-{
-	size_t	 i;
-
-	for (i = 0; i < conf->nhosts; i++) {
-		if (conf->hosts[i].root_fd != -1)
-			close(conf->hosts[i].root_fd);
-		conf->hosts[i].root_fd = -1;
-	}
 }

@@ -341,6 +341,14 @@ conn_peer_name(struct conn *c, const struct sockaddr_storage *ss,
 		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
 }
 
+/* One worker's part of max-connections, rounded up. */
+static size_t
+conn_share(const struct config *conf)
+{
+	return ((size_t)conf->max_conns + (size_t)conf->workers - 1) /
+	    (size_t)conf->workers;
+}
+
 int
 conn_accept(struct worker *w, struct listener *l)
 {
@@ -354,7 +362,7 @@ conn_accept(struct worker *w, struct listener *l)
 	if (fd == -1)
 		return (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR || errno == ECONNABORTED) ? 0 : -1;
-	if (w->nconns >= (size_t)w->srv->conf.max_conns ||
+	if (w->nconns >= conn_share(&w->srv->conf) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return 1;

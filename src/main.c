@@ -22,6 +22,8 @@ struct main_opts {
 	const char	*root;		/* ROOT operand */
 	const char	*certs;		/* --certs DIR */
 	const char	*lang;		/* --lang TAG */
+	const char	*user;		/* --user NAME */
+	const char	*chroot_dir;	/* --chroot DIR */
 	int		 workers;	/* --workers N, 0 = config/default */
 	int		 timeout;	/* --timeout SECONDS, 0 = default */
 	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* --gemini */
@@ -32,7 +34,7 @@ struct main_opts {
 
 enum {
 	OPT_HOST = 256, OPT_GEMINI, OPT_GOPHER, OPT_CERTS, OPT_WORKERS,
-	OPT_LANG, OPT_TIMEOUT,
+	OPT_LANG, OPT_TIMEOUT, OPT_USER, OPT_CHROOT,
 };
 
 static const struct option main_longopts[] = {
@@ -48,6 +50,8 @@ static const struct option main_longopts[] = {
 	{ "workers",	required_argument,	NULL,	OPT_WORKERS },
 	{ "lang",	required_argument,	NULL,	OPT_LANG },
 	{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
+	{ "user",	required_argument,	NULL,	OPT_USER },
+	{ "chroot",	required_argument,	NULL,	OPT_CHROOT },
 	{ NULL,		0,			NULL,	0 },
 };
 
@@ -59,7 +63,8 @@ main_usage(FILE *fp)
 	    "[--gemini [addr:]port]\n"
 	    "                [--gopher [addr:]port] [--certs dir] "
 	    "[--workers n]\n"
-	    "                [--lang tag] [--timeout seconds]\n"
+	    "                [--lang tag] [--timeout seconds] [--user name]\n"
+	    "                [--chroot dir]\n"
 	    "                [root]\n");
 }
 
@@ -95,6 +100,8 @@ main_option(struct main_opts *o, int ch, const char *arg)
 	case OPT_HOST: o->host = arg; break;
 	case OPT_CERTS: o->certs = arg; break;
 	case OPT_LANG: o->lang = arg; break;
+	case OPT_USER: o->user = arg; break;
+	case OPT_CHROOT: o->chroot_dir = arg; break;
 	case OPT_WORKERS:
 		if ((o->workers = main_number(arg, 1, SERVER_WORKERS_MAX)) < 0)
 			main_bad("--workers", arg);
@@ -187,6 +194,13 @@ main_configure(struct config *conf, const void *arg, char *err,
 	if (o->certs != NULL)
 		snprintf(conf->certs_dir, sizeof(conf->certs_dir), "%s",
 		    o->certs);
+	if (o->user != NULL && snprintf(conf->user, sizeof(conf->user), "%s",
+	    o->user) >= (int)sizeof(conf->user))
+		return snprintf(err, errsz, "--user: name too long"), -1;
+	if (o->chroot_dir != NULL && snprintf(conf->chroot_dir,
+	    sizeof(conf->chroot_dir), "%s", o->chroot_dir) >=
+	    (int)sizeof(conf->chroot_dir))
+		return snprintf(err, errsz, "--chroot: path too long"), -1;
 	if (o->workers > 0)
 		conf->workers = o->workers;
 	if (o->timeout > 0)

@@ -46,7 +46,11 @@ test_defaults(struct check *ck, struct config *conf)
 	CHECK(ck, conf->workers >= 1 && conf->workers <= SERVER_WORKERS_MAX);
 	CHECK_INT(ck, conf->request_timeout, 10);
 	CHECK_INT(ck, conf->write_timeout, 30);
-	CHECK_INT(ck, conf->max_conns, 8192);
+	CHECK_INT(ck, conf->max_conns, 16384);
+	CHECK_INT(ck, conf->max_per_ip, 64);
+	CHECK_INT(ck, conf->rate_per_ip, 100);
+	CHECK_STR(ck, conf->user, "nobody");
+	CHECK_STR(ck, conf->chroot_dir, "");
 	CHECK_INT(ck, conf->nlisten, 0);
 	CHECK_INT(ck, conf->nhosts, 0);
 	for (i = 0; i < CONFIG_HOSTS_MAX; i++)
@@ -65,6 +69,10 @@ static const char good_conf[] =
     "\ttimeout 20\n"
     "write-timeout 45\n"
     "max-connections 1000000\n"
+    "max-per-ip 0\n"
+    "rate-per-ip 20\n"
+    "user _capsuled\n"
+    "chroot /var/empty\n"
     "host Example.ORG {\n"
     "\troot \"/srv/gemini/example # not a comment\"\n"
     "\tcert /etc/ssl/example.pem\n"
@@ -99,6 +107,10 @@ static const char good_dump[] =
     "timeout 20\n"
     "write-timeout 45\n"
     "max-connections 1000000\n"
+    "max-per-ip 0\n"
+    "rate-per-ip 20\n"
+    "user \"_capsuled\"\n"
+    "chroot \"/var/empty\"\n"
     "gemini *:1965\n"
     "gemini [::1]:1966\n"
     "gopher 127.0.0.1:7070\n"
@@ -212,6 +224,14 @@ static const struct err_case err_cases[] = {
 	    "1: 'write-timeout': bad number '0' (want 1 to 3600)"),
 	ERR("max-connections 1000001\n", "1: 'max-connections': bad number "
 	    "'1000001' (want 1 to 1000000)"),
+	ERR("max-per-ip -1\n", "1: 'max-per-ip': bad number '-1' (want 0 "
+	    "to 1000000)"),
+	ERR("rate-per-ip \"\"\n", "1: 'rate-per-ip': empty argument"),
+	ERR("rate-per-ip 1000001\n", "1: 'rate-per-ip': bad number "
+	    "'1000001' (want 0 to 1000000)"),
+	ERR("user a b\n", "1: 'user' takes 1 argument, not 2"),
+	ERR("host a {\nchroot /x\n}\n", "2: 'chroot' is not allowed in a "
+	    "host block (is a '}' missing?)"),
 	ERR("workers 2\nworkers 3\n", "2: 'workers' given twice"),
 	ERR("certs \"\"\n", "1: 'certs': empty argument"),
 	ERR("gemini 1965:x\n",
@@ -435,7 +455,10 @@ test_dump_text(struct check *ck, struct config *a)
 		    "certs \"certs\"\n"
 		    "timeout 10\n"
 		    "write-timeout 30\n"
-		    "max-connections 8192\n"
+		    "max-connections 16384\n"
+		    "max-per-ip 64\n"
+		    "rate-per-ip 100\n"
+		    "user \"nobody\"\n"
 		    "# gemini: every address, port 1965 (default)\n"
 		    "# gopher: every address, port 70 as root, else 7070 "
 		    "(default)\n");
