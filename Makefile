@@ -130,17 +130,29 @@ bench: deps
 lint:
 	mandoc -Tlint -Wwarning doc/capsuled.8 doc/capsuled.conf.5
 
+# Never touches /etc: the unit goes where systemd looks for local ones
+# ($(PREFIX)/lib/systemd/system), with the installed binary's path.
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+DOCDIR	?= $(PREFIX)/share/doc/capsuled
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/capsuled $(DESTDIR)$(BINDIR)/capsuled
 	install -m 0644 doc/capsuled.8 $(DESTDIR)$(MANDIR)/man8/capsuled.8
 	install -m 0644 doc/capsuled.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5
+	sed 's|/usr/local/sbin/capsuled|$(BINDIR)/capsuled|g' \
+	    doc/capsuled.service >$(DESTDIR)$(UNITDIR)/capsuled.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/capsuled.service
+	install -m 0644 doc/capsuled.conf.example $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/capsuled $(DESTDIR)$(MANDIR)/man8/capsuled.8 \
-	    $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5
+	    $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/capsuled.service \
+	    $(DESTDIR)$(DOCDIR)/capsuled.conf.example
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build

@@ -50,6 +50,10 @@ struct event_base;
 
 void	log_init(int verbose, const char *procname);
 void	log_set_procname(const char *procname);
+/* Sends every later message to syslog(3), facility daemon. */
+void	log_syslog(void);
+/* Writes one access-log line (no newline in fmt). */
+void	log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

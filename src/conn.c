@@ -71,7 +71,7 @@ conn_access_log(struct conn *c)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (c->host < srv->conf.nhosts && c->status != 0)
 		host = srv->conf.hosts[c->host].name;
-	fprintf(stderr, "%s %s %s \"%s\" %d %llu\n", when, c->peer, host, req,
+	log_access("%s %s %s \"%s\" %d %llu", when, c->peer, host, req,
 	    c->status, (unsigned long long)c->sent);
 }
 

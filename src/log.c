@@ -1,7 +1,8 @@
 /*
  * Logging with the OpenBSD vocabulary: log_warn (with errno), log_warnx,
  * log_info, log_debug, fatal, fatalx. Everything goes to stderr, one line
- * per message, prefixed by the process role when there is one.
+ * per message, prefixed by the process role when there is one; or, after
+ * log_syslog(), to syslog(3) (facility daemon) with a matching priority.
  */
 #include <sys/types.h>
 
@@ -10,18 +11,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "capsuled.h"
 
-/* File-scope state allowed by the house style: the log level and role. */
+/* File-scope state allowed by the house style: level, role, target. */
 static int		 log_verbose;
 static const char	*log_procname;
+static int		 log_to_syslog;
 
 void
 log_init(int verbose, const char *procname)
 {
 	log_verbose = verbose;
 	log_procname = procname;
+}
+
+/*
+ * From now on to syslog. The socket is opened at once (LOG_NDELAY), so
+ * workers inherit it and keep logging after chroot and the sandbox.
+ */
+void
+log_syslog(void)
+{
+	openlog("capsuled", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_to_syslog = 1;
 }
 
 void
@@ -31,12 +45,16 @@ log_set_procname(const char *procname)
 }
 
 static void
-log_vemit(const char *emsg, const char *fmt, va_list ap)
+log_vemit(int pri, const char *emsg, const char *fmt, va_list ap)
 {
 	char	 buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (log_procname != NULL && emsg != NULL)
+	if (log_to_syslog)
+		syslog(pri, "%s%s%s%s%s", log_procname != NULL ?
+		    log_procname : "", log_procname != NULL ? ": " : "", buf,
+		    emsg != NULL ? ": " : "", emsg != NULL ? emsg : "");
+	else if (log_procname != NULL && emsg != NULL)
 		fprintf(stderr, "%s: %s: %s\n", log_procname, buf, emsg);
 	else if (log_procname != NULL)
 		fprintf(stderr, "%s: %s\n", log_procname, buf);
@@ -54,7 +72,7 @@ log_warn(const char *fmt, ...)
 	int	 saved = errno;
 
 	va_start(ap, fmt);
-	log_vemit(strerror(saved), fmt, ap);
+	log_vemit(LOG_WARNING, strerror(saved), fmt, ap);
 	va_end(ap);
 	errno = saved;
 }
@@ -65,7 +83,7 @@ log_warnx(const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vemit(NULL, fmt, ap);
+	log_vemit(LOG_WARNING, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -75,7 +93,7 @@ log_info(const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vemit(NULL, fmt, ap);
+	log_vemit(LOG_INFO, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -87,7 +105,7 @@ log_debug(const char *fmt, ...)
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	log_vemit(NULL, fmt, ap);
+	log_vemit(LOG_DEBUG, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -98,7 +116,7 @@ fatal(const char *fmt, ...)
 	int	 saved = errno;
 
 	va_start(ap, fmt);
-	log_vemit(strerror(saved), fmt, ap);
+	log_vemit(LOG_CRIT, strerror(saved), fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -109,9 +127,26 @@ fatalx(const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vemit(NULL, fmt, ap);
+	log_vemit(LOG_CRIT, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+/* One access-log line, as it is: no role prefix; syslog at info. */
+void
+log_access(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (log_to_syslog)
+		vsyslog(LOG_INFO, fmt, ap);
+	else {
+		vfprintf(stderr, fmt, ap);
+		putc('\n', stderr);
+		fflush(stderr);
+	}
+	va_end(ap);
 }
 
 /*

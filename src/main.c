@@ -30,11 +30,12 @@ struct main_opts {
 	size_t		 nlisten;	/* entries in listen */
 	int		 verbose;	/* -v */
 	int		 check;		/* --check */
+	int		 syslog;	/* --syslog */
 };
 
 enum {
 	OPT_HOST = 256, OPT_GEMINI, OPT_GOPHER, OPT_CERTS, OPT_WORKERS,
-	OPT_LANG, OPT_TIMEOUT, OPT_USER, OPT_CHROOT,
+	OPT_LANG, OPT_TIMEOUT, OPT_USER, OPT_CHROOT, OPT_SYSLOG,
 };
 
 static const struct option main_longopts[] = {
@@ -52,6 +53,7 @@ static const struct option main_longopts[] = {
 	{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 	{ "user",	required_argument,	NULL,	OPT_USER },
 	{ "chroot",	required_argument,	NULL,	OPT_CHROOT },
+	{ "syslog",	no_argument,		NULL,	OPT_SYSLOG },
 	{ NULL,		0,			NULL,	0 },
 };
 
@@ -64,7 +66,7 @@ main_usage(FILE *fp)
 	    "                [--gopher [addr:]port] [--certs dir] "
 	    "[--workers n]\n"
 	    "                [--lang tag] [--timeout seconds] [--user name]\n"
-	    "                [--chroot dir]\n"
+	    "                [--chroot dir] [--syslog]\n"
 	    "                [root]\n");
 }
 
@@ -102,6 +104,7 @@ main_option(struct main_opts *o, int ch, const char *arg)
 	case OPT_LANG: o->lang = arg; break;
 	case OPT_USER: o->user = arg; break;
 	case OPT_CHROOT: o->chroot_dir = arg; break;
+	case OPT_SYSLOG: o->syslog = 1; break;
 	case OPT_WORKERS:
 		if ((o->workers = main_number(arg, 1, SERVER_WORKERS_MAX)) < 0)
 			main_bad("--workers", arg);
@@ -293,6 +296,8 @@ main(int argc, char *argv[])
 		free(srv);
 		return ch;
 	}
+	if (o.syslog)
+		log_syslog();
 	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
 	/* A malformed data file is logged; the files are still served. */
