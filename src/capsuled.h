@@ -294,6 +294,9 @@ struct site {
 	struct index_site idx;		/* pages generated from data */
 	char		*sitemap;	/* the site map page */
 	size_t		 sitemaplen;	/* bytes of sitemap */
+	char		*manifest;	/* the export manifest (default host
+					   only, else NULL) */
+	size_t		 manifestlen;	/* bytes of manifest */
 };
 
 /* Walks the tree under root_fd and builds the site; NULL with err set
@@ -315,70 +318,6 @@ void		 site_free_all(struct server *);
 
 /* Reports every problem of the site's pages on stderr; returns the count. */
 int	lint_site(const struct site *, int root_fd, const char *root);
-
-/* ---- search.c (pure) ------------------------------------------------- */
-
-/* Most bytes of a decoded query: a few words, well under a request line. */
-#define SEARCH_QUERY_MAX	256
-/* Most distinct words in a query: every one must match (AND). */
-#define SEARCH_TERMS_MAX	8
-/* Most bytes of one folded word. */
-#define SEARCH_TERM_MAX		64
-/* Most results listed on one page. */
-#define SEARCH_RESULTS_MAX	20
-/* Columns of an excerpt line, "..." included; columns are code points
- * (an excerpt is a hint, and clients wrap lines anyway). */
-#define SEARCH_EXCERPT_COLS	80
-/* Columns of the query echoed in the results page's heading. */
-#define SEARCH_SHOWN_COLS	60
-/* Bytes for that echo: four per code point (RFC 3629) and a NUL. */
-#define SEARCH_SHOWN_MAX	(SEARCH_SHOWN_COLS * 4 + 1)
-
-/* One page to search; the caller owns the memory, nothing is modified. */
-struct search_doc {
-	const char	*path;		/* decoded "/a/b.gmi", never NULL;
-					   percent-encoded in links */
-	const char	*title;		/* its title; NULL or "" for none */
-	const char	*text;		/* the page's gemtext */
-	size_t		 len;		/* bytes of text */
-};
-
-/* A parsed query. */
-struct search_query {
-	/* The folded words: distinct, never empty, no spaces. */
-	char	 terms[SEARCH_TERMS_MAX][SEARCH_TERM_MAX + 1];
-	size_t	 nterms;		/* entries in terms, >= 1 */
-	char	 shown[SEARCH_SHOWN_MAX];	/* the query as typed, for
-					   display: no controls, cut */
-};
-
-/*
- * Parses a decoded query (UTF-8 text typed by the user). 0, or -1 with a
- * short reason in err: "query too long", "not UTF-8", "word too long",
- * "too many words", "empty query".
- */
-int	search_parse(const char *q, size_t len, struct search_query *,
-	    char *err, size_t errsz);
-/*
- * Folds text for matching: lower case, Latin-1 Supplement and Latin
- * Extended-A letters to their base letters (ß ss, æ ae, œ oe, þ th, ĳ ij),
- * combining accents U+0300-U+036F dropped, other ASCII, Latin-1 symbols,
- * controls and bytes that are not UTF-8 made spaces; any other code point
- * is kept. Never longer than src. Returns the folded length; dst is
- * NUL-terminated, cut to dstsz - 1 bytes between code points.
- */
-size_t	search_fold(char *dst, size_t dstsz, const char *src, size_t len);
-/*
- * Runs q over docs: a page matches when each word starts a word of its
- * folded title or text. Score: 100 per word in the title, 1 per
- * occurrence in the text (50 at most per word); best first, then by path.
- * Returns the malloc'd gemtext results page (at most SEARCH_RESULTS_MAX
- * links, each with an excerpt; links back to search_path and "/") and
- * its length in *lenp; NULL if memory ran out.
- */
-char	*search_run(const struct search_doc *docs, size_t n,
-	    const struct search_query *q, const char *search_path,
-	    size_t *lenp);
 
 /* ---- io.c: the transport seam ---------------------------------------- */
 

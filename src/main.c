@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "export.h"
 
 /* What the command line says; it overrides the config file. */
 struct main_opts {
 	const char	*config;	/* --config FILE */
 	const char	*host;		/* --host NAME */
 	const char	*root;		/* ROOT operand */
+	const char	*export_dir;	/* "export DIR": where, or NULL */
 	const char	*certs;		/* --certs DIR */
 	const char	*lang;		/* --lang TAG */
 	const char	*user;		/* --user NAME */
@@ -67,7 +69,7 @@ main_usage(FILE *fp)
 	    "[--workers n]\n"
 	    "                [--lang tag] [--timeout seconds] [--user name]\n"
 	    "                [--chroot dir] [--syslog]\n"
-	    "                [root]\n");
+	    "                [export dir] [root]\n");
 }
 
 /* A whole number in [min, max], or -1. */
@@ -263,6 +265,23 @@ main_check(struct server *srv)
 	return rc;
 }
 
+/* "capsuled [options] export DIR [ROOT]": the exit status. */
+static int
+main_export(struct server *srv, const char *dir)
+{
+	char	 err[512];
+	int	 rc;
+
+	if (config_open_roots(&srv->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "capsuled: %s\n", err);
+		return 1;
+	}
+	rc = site_load_all(srv, NULL) == -1 ? 1 : export_run(srv, dir);
+	site_free_all(srv);
+	config_close_roots(&srv->conf);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -277,6 +296,10 @@ main(int argc, char *argv[])
 	    NULL)) != -1)
 		main_option(&o, ch, ch == '?' || ch == ':' ?
 		    argv[optind - 1] : optarg);
+	if (argc - optind >= 2 && strcmp(argv[optind], "export") == 0) {
+		o.export_dir = argv[optind + 1];
+		optind += 2;
+	}
 	if (argc - optind > 1) {
 		fprintf(stderr, "capsuled: one ROOT at most (see --help)\n");
 		return 2;
@@ -291,8 +314,8 @@ main(int argc, char *argv[])
 	srv->reconf_arg = &o;
 	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
-	if (o.check) {
-		ch = main_check(srv);
+	if (o.check || o.export_dir != NULL) {
+		ch = o.check ? main_check(srv) : main_export(srv, o.export_dir);
 		free(srv);
 		return ch;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "export.h"
 
 /* Largest gemtext page or gophermap rendered as a menu. */
 #define MENU_RENDER_MAX	(1024 * 1024)
@@ -320,6 +321,14 @@ menu_site(struct conn *c, const struct gopher_req *req)
 		return 0;
 	if (strcmp(req->path, SERVE_SEARCH_PATH) == 0) {
 		menu_search(c, s, req);
+		return 1;
+	}
+	if (strcmp(req->path, EXPORT_MANIFEST_PATH) == 0 &&
+	    s->manifest != NULL) {
+		c->body.mem = s->manifest;
+		c->body.memlen = s->manifestlen;
+		c->body.is_borrowed = 1;
+		conn_reply(c, 20, NULL);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s", req->path);

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "capsuled.h"
+#include "export.h"
 
 /* Serves a directory whose URL ends in '/': index.gmi or a listing. */
 static void
@@ -91,6 +92,14 @@ serve_gemini_site(struct conn *c, const struct uri *url)
 	mime_type(NULL, -1, "index.gmi", h->lang, meta, sizeof(meta));
 	if (strcmp(url->path, SERVE_SEARCH_PATH) == 0) {
 		serve_gemini_search(c, s, url, meta);
+		return 1;
+	}
+	if (strcmp(url->path, EXPORT_MANIFEST_PATH) == 0 && s->manifest !=
+	    NULL) {
+		c->body.mem = s->manifest;
+		c->body.memlen = s->manifestlen;
+		c->body.is_borrowed = 1;
+		conn_reply(c, 20, "text/plain; charset=utf-8");
 		return 1;
 	}
 	if ((body = site_find(s, url->path, &len)) != NULL) {

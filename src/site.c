@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "export.h"
 
 /* Pages read into one site: bounds memory and start-up time. */
 #define SITE_PAGES_MAX		4096
@@ -161,13 +162,23 @@ site_walk(struct site *s, int dirfd, const char *dir, int depth)
 	free(names);
 }
 
-/* The site map lists every page: hand-written, then generated. */
+/*
+ * The site map lists every page: hand-written, then generated. A tree
+ * that has its own /sitemap.gmi (a mirror's export, say) keeps it.
+ */
 static int
-site_map(struct site *s)
+site_map(struct site *s, int root_fd)
 {
 	struct sitemap_link	*links;
+	struct fs_node		 node;
 	struct sitemap		 m;
 	size_t			 i, n = 0;
+
+	if (fs_open_at(root_fd, "sitemap.gmi", &node) == 0 &&
+	    node.fd != -1) {
+		close(node.fd);
+		return 0;
+	}
 
 	if ((links = calloc(s->npages + 1, sizeof(*links))) == NULL)
 		return -1;
@@ -234,7 +245,7 @@ site_build(int root_fd, char *err, size_t errsz)
 		}
 		site_add_generated(s);
 	}
-	if (site_map(s) == -1 || site_docs(s) == -1) {
+	if (site_map(s, root_fd) == -1 || site_docs(s) == -1) {
 		snprintf(err, errsz, "out of memory");
 		site_free(s);
 		return NULL;
@@ -255,6 +266,7 @@ site_free(struct site *s)
 	free(s->pages);
 	free(s->docs);
 	free(s->sitemap);
+	free(s->manifest);
 	free(s->data);
 	index_free(&s->idx);
 	free(s);
@@ -267,7 +279,7 @@ site_find(const struct site *s, const char *path, size_t *lenp)
 
 	if (s == NULL)
 		return NULL;
-	if (strcmp(path, "/sitemap.gmi") == 0) {
+	if (strcmp(path, "/sitemap.gmi") == 0 && s->sitemap != NULL) {
 		*lenp = s->sitemaplen;
 		return s->sitemap;
 	}
@@ -358,6 +370,13 @@ site_load_all(struct server *srv, struct server *old)
 				old->sites[j] = NULL;
 				break;
 			}
+	}
+	/* What "capsuled export" would write, for mirrors to compare. */
+	if (srv->conf.nhosts > 0 && srv->sites[0] != NULL) {
+		free(srv->sites[0]->manifest);
+		srv->sites[0]->manifest = export_text(&srv->conf,
+		    srv->conf.hosts[0].root_fd, srv->sites[0],
+		    &srv->sites[0]->manifestlen);
 	}
 	return rc;
 }

@@ -16,6 +16,9 @@ test)
 	pkgs="$pkgs clang curl lynx mandoc openssl iproute2 procps"
 	# iso-codes: the country list the capsule suite checks names against.
 	pkgs="$pkgs iso-codes"
+	# socat: a syslog socket and raw clients; gophernicus serves an
+	# export to prove it works with another server.
+	pkgs="$pkgs socat gophernicus"
 	optional=libclang-rt-14-dev
 	;;
 *)
