@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "priv.h"
 
 /* What the command line says; it overrides the config file. */
 struct main_opts {
@@ -286,7 +287,8 @@ main(int argc, char *argv[])
 		fatal("calloc");
 	srv->reconfigure = main_configure;
 	srv->reconf_arg = &o;
-	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1)
+	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1 ||
+	    priv_check(&srv->conf, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
 	if (o.check) {
 		ch = main_check(srv);
@@ -308,5 +310,6 @@ main(int argc, char *argv[])
 	}
 	main_raise_nofile();
 	srv->magic = mime_open();
+	priv_announce(&srv->conf, NULL);
 	return master_run(srv);
 }
