@@ -2,7 +2,7 @@
 # Privilege separation, as root: the master keeps root, the workers run
 # as the configured user with no_new_privs, optionally chrooted; what the
 # user may not read is not served; a bad setting is one line and an exit.
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2119
 SUITE=priv
 . "$(dirname "$0")/lib.sh"
 
@@ -95,8 +95,8 @@ else
 	pass "workers' uid cannot read the private key"
 fi
 fds=
-for w in $(children "$PID"); do
-	fds="$fds$(ls -l "/proc/$w/fd" 2>/dev/null | grep -F "$TMP/certs")"
+for f in $(children "$PID" | sed 's|.*|/proc/&/fd/*|'); do
+	case $(readlink "$f") in "$TMP/certs"*) fds="$fds $f";; esac
 done
 expect_eq "no worker holds a descriptor on the key or certificate" \
     "$fds" ""
