@@ -122,6 +122,27 @@ expect_header_re "after SIGHUP: 0600 file still 51" $'51 .*\r\n' \
     "$U/secret.txt"
 stop_server
 
+# ---- a reload with a bad user keeps the running workers ------------------
+
+conf=$TMP/reload.conf
+printf 'user nobody\nhost localhost {\n\troot "%s"\n}\n' "$C" >"$conf"
+start_server reload -c "$conf"
+old=$(children "$PID" | sort | tr '\n' ' ')
+sed -i 's/^user nobody$/user no-such-user-here/' "$conf"
+kill -HUP "$PID"
+for _ in $(seq 1 50); do
+	grep -q 'reload failed' "$LOG" && break
+	sleep 0.1
+done
+check "reload with an unknown user: refused in one line" grep -qx \
+    "reload failed: user no-such-user-here: no such user; keeping the \
+running configuration" "$LOG"
+expect_eq "reload with an unknown user: the workers stay" \
+    "$(children "$PID" | sort | tr '\n' ' ')" "$old"
+expect_header "reload with an unknown user: still served" \
+    "20 text/plain; charset=us-ascii" "gemini://localhost:$PORT/pub.txt"
+stop_server
+
 # ---- the parent-death signal survives the drop -------------------------
 
 start_server orphaned --host localhost "$C"
