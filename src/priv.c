@@ -251,13 +251,16 @@ static void
 priv_preload(void)
 {
 	unsigned char	 b[16];
+#ifdef PRIV_ASAN
+	__sanitizer_sandbox_arguments sa;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.coverage_fd = -1;
+	__sanitizer_sandbox_on_notify(&sa);
+#endif
 	tzset();
 	(void)RAND_bytes(b, sizeof(b));
 	(void)RAND_priv_bytes(b, sizeof(b));
-#ifdef PRIV_ASAN
-	__sanitizer_sandbox_on_notify(NULL);
-#endif
 }
 
 /* chroot, then the user: the account is looked up before the chroot. */

@@ -147,8 +147,8 @@ stop_server
 
 start_server orphaned --host localhost "$C"
 kids=$(children "$PID")
-kill -KILL "$PID"
-wait "$PID" 2>/dev/null
+# (Braces: bash's "Killed" notice goes to /dev/null too.)
+{ kill -KILL "$PID"; wait "$PID"; } 2>/dev/null
 echo "$PID" >>"$TMP/stopped"
 left=
 for w in $kids; do
