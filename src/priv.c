@@ -164,10 +164,10 @@ priv_check(const struct config *conf, char *err, size_t errsz)
 		    "runs as uid %u", conf->chroot_dir, (unsigned)geteuid());
 		return -1;
 	}
-	errno = 0;
+	/* getpwnam(3): not found may leave errno 0 or set one of several
+	 * values, depending on the name service: one message for all. */
 	if (getpwnam(conf->user) == NULL) {
-		snprintf(err, errsz, "user %s: %s", conf->user, errno == 0 ?
-		    "no such user" : strerror(errno));
+		snprintf(err, errsz, "user %s: no such user", conf->user);
 		return -1;
 	}
 	if (conf->chroot_dir[0] == '\0')
