@@ -15,6 +15,7 @@
 
 #include "capsuled.h"
 #include "export.h"
+#include "priv.h"
 
 /* What the command line says; it overrides the config file. */
 struct main_opts {
@@ -312,7 +313,8 @@ main(int argc, char *argv[])
 		fatal("calloc");
 	srv->reconfigure = main_configure;
 	srv->reconf_arg = &o;
-	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1)
+	if (main_configure(&srv->conf, &o, err, sizeof(err)) == -1 ||
+	    priv_check(&srv->conf, err, sizeof(err)) == -1)
 		fatalx("capsuled: %s", err);
 	if (o.check || o.export_dir != NULL) {
 		ch = o.check ? main_check(srv) : main_export(srv, o.export_dir);
@@ -336,5 +338,6 @@ main(int argc, char *argv[])
 	}
 	main_raise_nofile();
 	srv->magic = mime_open();
+	priv_announce(&srv->conf, NULL);
 	return master_run(srv);
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "priv.h"
 
 /* listen(2) backlog: room for a burst of handshakes. */
 #define MASTER_BACKLOG		1024
@@ -287,6 +288,7 @@ master_reload(struct master *m)
 	memset(&srv->tls, 0, sizeof(srv->tls));
 	memset(srv->sites, 0, sizeof(srv->sites));
 	if (old->reconfigure(&srv->conf, old->reconf_arg, err,
+	    sizeof(err)) == -1 || priv_check(&srv->conf, err,
 	    sizeof(err)) == -1 || config_open_roots(&srv->conf, err,
 	    sizeof(err)) == -1 || tls_init(&srv->tls, &srv->conf, 1) == -1) {
 		log_warnx("reload failed: %s; keeping the running "
@@ -302,6 +304,7 @@ master_reload(struct master *m)
 	srv->conf.nlisten = old->conf.nlisten;
 	memcpy(srv->conf.listen, old->conf.listen, sizeof(srv->conf.listen));
 	master_names(srv);
+	priv_announce(&srv->conf, &old->conf);
 	m->srv = srv;
 	/* New workers first, so the listeners are never without one. */
 	for (i = 0; i < m->nworkers; i++) {

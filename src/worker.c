@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "capsuled.h"
+#include "priv.h"
 
 /* Connections accepted per readiness event before others get a turn. */
 #define WORKER_ACCEPTS_PER_EVENT	32
@@ -159,7 +160,8 @@ worker_run(struct server *srv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	if (worker_setup(&w, srv) == -1) {
+	/* Sandboxed once set up, before the first accept. */
+	if (worker_setup(&w, srv) == -1 || priv_drop(&srv->conf) == -1) {
 		log_warnx("worker set-up failed");
 		rc = 1;
 	} else {
