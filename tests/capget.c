@@ -2,10 +2,12 @@
  * capget: the test suite's small Gemini and Gopher client.
  *
  *	capget [-N] [-v] [-c addr:port] [-s sni | -S] [-r raw]
- *	    [-T tls1.2|tls1.3] [-t seconds] url
+ *	    [-P header] [-T tls1.2|tls1.3] [-t seconds] url
  *
  * Sends one request (the URL, or the raw bytes given with -r) and copies
- * every response byte to standard output, unbuffered. It never verifies
+ * every response byte to standard output, unbuffered. -P sends bytes
+ * first, in the clear (a PROXY protocol header), in the same TCP segment
+ * as the request or the TLS ClientHello where the kernel allows. It never verifies
  * certificates: Gemini servers are self-signed (trust on first use).
  *
  * Exit status: 0 the exchange completed, 1 connection or TLS failure,
@@ -56,6 +58,7 @@ struct capget_opts {
 	const char	*sni;		/* -s name, NULL = URL host */
 	int		 no_sni;	/* -S */
 	const char	*raw;		/* -r request with C escapes */
+	const char	*proxy;		/* -P bytes sent first, C escapes */
 	int		 tls_version;	/* -T, 0 = any */
 	int		 timeout;	/* -t seconds */
 	int		 verbose;	/* -v */
@@ -82,7 +85,7 @@ capget_usage(void)
 {
 	fprintf(stderr, "usage: capget [-N] [-v] [-c addr:port] "
 	    "[-s sni | -S] [-r raw]\n"
-	    "              [-T tls1.2|tls1.3] [-t seconds] url\n");
+	    "              [-P header] [-T tls1.2|tls1.3] [-t seconds] url\n");
 	exit(CAPGET_USAGE);
 }
 
@@ -145,7 +148,7 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = CAPGET_TIMEOUT;
-	while ((ch = getopt(argc, argv, "Nvc:s:Sr:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "Nvc:s:Sr:P:T:t:")) != -1) {
 		switch (ch) {
 		case 'N': o->need_notify = 1; break;
 		case 'v': o->verbose = 1; break;
@@ -153,6 +156,7 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 		case 's': o->sni = optarg; break;
 		case 'S': o->no_sni = 1; break;
 		case 'r': o->raw = optarg; break;
+		case 'P': o->proxy = optarg; break;
 		case 'T':
 			if ((o->tls_version = capget_tls_version(optarg)) < 0)
 				capget_usage();
@@ -390,6 +394,28 @@ capget_write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* -P: the header, held back (MSG_MORE) to leave with what follows. */
+static void
+capget_send_first(int fd, const char *escaped)
+{
+	static struct capget_req h;
+	size_t			 off = 0;
+	ssize_t			 n;
+
+	if (capget_unescape(escaped, &h) == -1) {
+		fprintf(stderr, "capget: bad -P escapes\n");
+		exit(CAPGET_USAGE);
+	}
+	while (off < h.len) {
+		if ((n = send(fd, h.buf + off, h.len - off, MSG_MORE)) == -1) {
+			if (errno == EINTR)
+				continue;
+			capget_fail("send: header not sent");
+		}
+		off += (size_t)n;
+	}
+}
+
 /* Gopher: plain TCP, request out, everything back until EOF. */
 static int
 capget_plain(int fd, const struct capget_req *r)
@@ -537,6 +563,8 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned int)o.timeout);
 	fd = capget_connect(host, port);
+	if (o.proxy != NULL)
+		capget_send_first(fd, o.proxy);
 	if (u.is_gopher)
 		return capget_plain(fd, &r);
 	return capget_gemini(&o, &u, fd, &r);
