@@ -24,6 +24,9 @@
 /* Output buffers written per conn_step before yielding to the loop, so
  * one fast client of a large file cannot starve the others. */
 #define CONN_WRITES_PER_STEP	16
+/* CONN_PROXY reads the header into the request buffer. */
+_Static_assert(PROXY_HEADER_MAX <= GEMINI_REQ_MAX,
+    "a PROXY header must fit in conn.req");
 /* Length of an access-log line's escaped request: 4 bytes per input. */
 #define CONN_LOG_REQ_MAX	(GEMINI_REQ_MAX * 4 + 1)
 

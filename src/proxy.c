@@ -346,12 +346,13 @@ proxy_cidr_match(const struct proxy_cidr *nets, size_t n,
     const struct sockaddr_storage *ss)
 {
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 	const uint8_t	*a;
 	int		 family = ss->ss_family;
 	size_t		 i;
 
 	if (family == AF_INET)
-		a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		a = (const uint8_t *)&sin->sin_addr;
 	else if (family == AF_INET6) {
 		a = sin6->sin6_addr.s6_addr;
 		/* ::ffff:a.b.c.d is an IPv4 peer on a dual-stack socket. */

@@ -7,8 +7,9 @@
  * Sends one request (the URL, or the raw bytes given with -r) and copies
  * every response byte to standard output, unbuffered. -P sends bytes
  * first, in the clear (a PROXY protocol header), in the same TCP segment
- * as the request or the TLS ClientHello where the kernel allows. It never verifies
- * certificates: Gemini servers are self-signed (trust on first use).
+ * as the request or the TLS ClientHello where the kernel allows. It
+ * never verifies certificates: Gemini servers are self-signed (trust on
+ * first use).
  *
  * Exit status: 0 the exchange completed, 1 connection or TLS failure,
  * 2 usage error, 3 (-N) the TLS stream ended without close_notify,
