@@ -16,6 +16,8 @@ test)
 	pkgs="$pkgs clang curl lynx mandoc openssl iproute2 procps"
 	# iso-codes: the country list the capsule suite checks names against.
 	pkgs="$pkgs iso-codes"
+	# socat: raw PROXY headers; haproxy: the load-balancer suite.
+	pkgs="$pkgs socat haproxy"
 	optional=libclang-rt-14-dev
 	;;
 *)
