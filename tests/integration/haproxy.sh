@@ -122,8 +122,8 @@ sleep 1
 # A crash, not a shutdown: the master and its workers at once.
 kids=$(children "$A_PID")
 echo "$A_PID" >>"$TMP/stopped"
-kill -KILL "$A_PID" $kids 2>/dev/null
-wait "$A_PID" 2>/dev/null
+# (bash's "Killed" notice for the job is not news here.)
+{ kill -KILL "$A_PID" $kids; wait "$A_PID"; } 2>/dev/null
 down=
 for _ in $(seq 1 100); do
 	grep -q 'Server gopher/a is DOWN' "$TMP/haproxy.log" &&
@@ -157,4 +157,5 @@ else
 	kill -KILL "$H_PID" 2>/dev/null
 	fail "haproxy: stopped" "still running after 10 s"
 fi
-wait "$H_PID" 2>/dev/null
+# SIGTERM is how haproxy is meant to stop: its status says so, not us.
+wait "$H_PID" 2>/dev/null || true
