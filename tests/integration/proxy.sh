@@ -79,7 +79,8 @@ log_has "gopher: v1 UNKNOWN keeps the connection's own address" \
 # ---- Gemini behind a proxy: the ClientHello right after the header ---
 
 G=gemini://localhost:$GP/
-get "$TMP/o" -c "127.0.0.1:$GP" -P 'PROXY TCP4 203.0.113.5 127.0.0.1 1234 1965\r\n' "$G"
+get "$TMP/o" -c "127.0.0.1:$GP" \
+    -P 'PROXY TCP4 203.0.113.5 127.0.0.1 1234 1965\r\n' "$G"
 expect_eq "gemini: v1 header, then TLS: served" "$HDR" $'20 text/gemini\r\n'
 log_has "gemini: v1: access log names the header's client" \
     '203\.0\.113\.5:1234 localhost "gemini://localhost:[0-9]+/"'
@@ -90,7 +91,8 @@ expect_eq "gemini: v2 TCP6 header, then TLS: served" "$HDR" \
 log_has "gemini: v2 TCP6: access log names the header's client" \
     '\[2001:db8::1\]:65535 localhost "gemini:'
 
-get "$TMP/o" -c "127.0.0.1:$GP" -P "$SIG"'\x21\x11\x00\x1b'"$B4"'\x01\x00\x06gemini\x04\x00\x03\0\0\0' "$G"
+TLVS='\x01\x00\x06gemini\x04\x00\x03\0\0\0'
+get "$TMP/o" -c "127.0.0.1:$GP" -P "$SIG"'\x21\x11\x00\x1b'"$B4$TLVS" "$G"
 expect_eq "gemini: v2 header with TLVs: served" "$HDR" \
     $'20 text/gemini\r\n'
 
@@ -158,6 +160,27 @@ log_has "untrusted peer: logged" \
 check "untrusted peer: no access log line" \
     bash -c "! grep -q '\"/a\.txt\"' '$LOG'"
 stop_server
+
+# ---- IPv6: a proxy on ::1 is trusted, the same host on IPv4 is not ------
+
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+	P6=$(free_port)
+	P4=$(free_port)
+	LISTEN_ADDR='[::1]' start_server v6 --host localhost \
+	    --gopher-proxy "[::1]:$P6" --gopher-proxy "127.0.0.1:$P4" \
+	    --proxy-from ::1 "$R" || exit 1
+	out=$(printf 'PROXY TCP4 192.0.2.9 127.0.0.1 9 70\r\n/a.txt\r\n' |
+	    timeout 10 socat -t 8 - "TCP6:[::1]:$P6" 2>/dev/null)
+	expect_eq "IPv6: a header from ::1 (in proxy-from) is served" \
+	    "$out" "hello"
+	log_has "IPv6: the header's client is logged" \
+	    '192\.0\.2\.9:9 localhost "/a\.txt"'
+	send "$TMP/o" "$P4" 'PROXY TCP4 192.0.2.9 127.0.0.1 9 70\r\n/a.txt\r\n'
+	expect_eq "IPv6: 127.0.0.1 is not ::1: closed" "$(cat "$TMP/o")" ""
+	log_has "IPv6: ... and logged" \
+	    '127\.0\.0\.1:[0-9]+: not in proxy-from, closed'
+	stop_server
+fi
 
 # ---- configuration -----------------------------------------------------
 
