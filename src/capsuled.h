@@ -401,8 +401,7 @@ struct io {
 int	io_handshake(struct io *);
 ssize_t	io_read(struct io *, void *, size_t);
 ssize_t	io_write(struct io *, const void *, size_t);
-/* recv(2) under any TLS (the PROXY header precedes the handshake). */
-ssize_t	io_read_raw(struct io *, void *, size_t, int flags);
+ssize_t	io_read_raw(struct io *, void *, size_t, int flags);	/* recv(2) */
 /* Sends close_notify (TLS) and shuts the socket down for writing. */
 int	io_shutdown(struct io *);
 /* sendfile(2) from fd's offset, plain transports only. */
