@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "proxy.h"
 struct event;
 struct event_base;
 
@@ -125,6 +126,7 @@ struct listen_spec {
 	enum listen_proto proto;	/* which protocol it speaks */
 	char	 addr[NAME_MAX_DNS + 1];/* host, IPv4 or IPv6 literal; "" any */
 	int	 port;			/* TCP port */
+	int	 is_proxy;		/* a PROXY header comes first */
 };
 
 /* Everything the config file and the command line decide. */
@@ -147,6 +149,8 @@ struct config {
 					   listener's (set behind a proxy) */
 	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* listeners */
 	size_t	 nlisten;		/* entries in listen[] */
+	struct proxy_cidr proxy_from[PROXY_FROM_MAX];	/* may send PROXY */
+	size_t	 nproxy_from;		/* entries in proxy_from[] */
 	struct vhost hosts[CONFIG_HOSTS_MAX];	/* hosts[0] is the default */
 	size_t	 nhosts;		/* entries in hosts[] */
 };
@@ -340,6 +344,7 @@ struct io {
 int	io_handshake(struct io *);
 ssize_t	io_read(struct io *, void *, size_t);
 ssize_t	io_write(struct io *, const void *, size_t);
+ssize_t	io_read_raw(struct io *, void *, size_t, int flags);	/* recv(2) */
 /* Sends close_notify (TLS) and shuts the socket down for writing. */
 int	io_shutdown(struct io *);
 /* sendfile(2) from fd's offset, plain transports only. */
@@ -413,6 +418,7 @@ struct listener {
 	int		 fd;		/* listening socket, -1 closed */
 	enum listen_proto proto;	/* protocol spoken on it */
 	int		 port;		/* local port (Gemini URL checks) */
+	int		 is_proxy;	/* a PROXY header comes first */
 	char		 name[80];	/* "127.0.0.1:1965" for logs */
 	struct event	*ev;		/* worker's accept event */
 	struct worker	*w;		/* worker that owns ev */
@@ -451,7 +457,8 @@ struct worker {
 };
 
 enum conn_state {
-	CONN_HANDSHAKE = 0,	/* TLS handshake in progress */
+	CONN_PROXY = 0,		/* reading the PROXY header */
+	CONN_HANDSHAKE,		/* TLS handshake in progress */
 	CONN_READ_REQUEST,	/* reading the request line */
 	CONN_WRITE_HEADER,	/* sending the response header */
 	CONN_WRITE_BODY,	/* sending the body */

@@ -189,6 +189,7 @@ struct config_directive {
 	size_t		 off;		/* field in struct config or vhost */
 	size_t		 size;		/* bytes of that field (strings) */
 	int		 max;		/* largest value (numbers, from 1) */
+	int		 nopt;		/* optional arguments after nargs */
 };
 
 /* Checks a line against its directive's rules before the handler runs. */
@@ -204,7 +205,11 @@ config_check(struct config_parser *p, const struct config_directive *d,
 		return config_error(p, "'%s' is %s", d->name, p->host == NULL ?
 		    "only allowed in a host block" :
 		    "not allowed in a host block (is a '}' missing?)");
-	if (l->n - 1 != (size_t)d->nargs)
+	if (d->nopt > 0 && (l->n - 1 < (size_t)d->nargs ||
+	    l->n - 1 > (size_t)(d->nargs + d->nopt)))
+		return config_error(p, "'%s' takes %d to %d arguments, not %zu",
+		    d->name, d->nargs, d->nargs + d->nopt, l->n - 1);
+	if (d->nopt == 0 && l->n - 1 != (size_t)d->nargs)
 		return config_error(p, "'%s' takes %d argument%s, not %zu",
 		    d->name, d->nargs, d->nargs == 1 ? "" : "s", l->n - 1);
 	for (i = 1; i < l->n; i++) {
@@ -292,7 +297,7 @@ config_lang(struct config_parser *p, const struct config_directive *d)
 	return config_str(p, d);
 }
 
-/* "gemini" and "gopher": one more listen address. */
+/* "gemini" and "gopher": one more listen address, maybe behind a proxy. */
 static int
 config_listen(struct config_parser *p, const struct config_directive *d)
 {
@@ -308,7 +313,28 @@ config_listen(struct config_parser *p, const struct config_directive *d)
 		    "[ADDR:]PORT)", d->name, p->line.w[1].s);
 	ls->proto = strcmp(d->name, "gopher") == 0 ? PROTO_GOPHER :
 	    PROTO_GEMINI;
+	if (p->line.n == 3 && strcmp(p->line.w[2].s, "proxy-protocol") != 0)
+		return config_error(p, "'%s': unknown option '%.64s' (want "
+		    "proxy-protocol)", d->name, p->line.w[2].s);
+	ls->is_proxy = p->line.n == 3;
 	conf->nlisten++;
+	return 0;
+}
+
+/* "proxy-from ADDR[/PREFIX]": a peer trusted to send a PROXY header. */
+static int
+config_proxy_from(struct config_parser *p, const struct config_directive *d)
+{
+	struct config	*conf = p->conf;
+
+	if (conf->nproxy_from == PROXY_FROM_MAX)
+		return config_error(p, "more than %d '%s' networks",
+		    PROXY_FROM_MAX, d->name);
+	if (proxy_cidr_parse(p->line.w[1].s,
+	    &conf->proxy_from[conf->nproxy_from]) == -1)
+		return config_error(p, "'%s': bad network '%.64s' (want "
+		    "ADDR[/PREFIX], host bits zero)", d->name, p->line.w[1].s);
+	conf->nproxy_from++;
 	return 0;
 }
 
@@ -370,13 +396,13 @@ config_host_end(struct config_parser *p, const struct config_directive *d)
 
 #define CONFIG_INT(name, field, max)					\
 	{ name, CONFIG_GLOBAL, 1, 0, 0, config_int,			\
-	    offsetof(struct config, field), 0, max }
+	    offsetof(struct config, field), 0, max, 0 }
 #define CONFIG_LIMIT(name, field, max)					\
 	{ name, CONFIG_GLOBAL, 1, 0, 0, config_limit,			\
-	    offsetof(struct config, field), 0, max }
+	    offsetof(struct config, field), 0, max, 0 }
 #define CONFIG_STR(name, scope, type, field, handler)			\
 	{ name, scope, 1, 0, 0, handler, offsetof(type, field),		\
-	    sizeof(((type *)NULL)->field), 0 }
+	    sizeof(((type *)NULL)->field), 0, 0 }
 #define CONFIG_HOST_STR(name, field, handler)				\
 	CONFIG_STR(name, CONFIG_HOST, struct vhost, field, handler)
 
@@ -387,21 +413,23 @@ static const struct config_directive config_directives[] = {
 	    config_str),
 	CONFIG_STR("chroot", CONFIG_GLOBAL, struct config, chroot_dir,
 	    config_str),
-	{ "gemini", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0 },
-	{ "gopher", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0 },
-	{ "host", CONFIG_GLOBAL, 2, 1, 1, config_host, 0, 0, 0 },
+	{ "gemini", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0, 1 },
+	{ "gopher", CONFIG_GLOBAL, 1, 1, 0, config_listen, 0, 0, 0, 1 },
+	{ "host", CONFIG_GLOBAL, 2, 1, 1, config_host, 0, 0, 0, 0 },
 	CONFIG_INT("gopher-port", gopher_port, CONFIG_PORT_MAX),
 	CONFIG_HOST_STR("key", key, config_str),
 	CONFIG_HOST_STR("lang", lang, config_lang),
 	CONFIG_INT("max-connections", max_conns, CONFIG_CONNS_MAX),
 	CONFIG_LIMIT("max-per-ip", max_per_ip, CONFIG_CONNS_MAX),
+	{ "proxy-from", CONFIG_GLOBAL, 1, 1, 0, config_proxy_from, 0, 0, 0,
+	    0 },
 	CONFIG_LIMIT("rate-per-ip", rate_per_ip, CONFIG_CONNS_MAX),
 	CONFIG_HOST_STR("root", root, config_str),
 	CONFIG_INT("timeout", request_timeout, CONFIG_TIMEOUT_MAX),
 	CONFIG_STR("user", CONFIG_GLOBAL, struct config, user, config_str),
 	CONFIG_INT("workers", workers, SERVER_WORKERS_MAX),
 	CONFIG_INT("write-timeout", write_timeout, CONFIG_TIMEOUT_MAX),
-	{ "}", CONFIG_HOST, 0, 1, 0, config_host_end, 0, 0, 0 },
+	{ "}", CONFIG_HOST, 0, 1, 0, config_host_end, 0, 0, 0, 0 },
 };
 
 #define CONFIG_NDIRECTIVES \

@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -76,6 +77,7 @@ config_dump(const struct config *conf, FILE *fp)
 {
 	const struct listen_spec *ls;
 	const struct vhost	*h;
+	char			 net[INET6_ADDRSTRLEN + 8];
 	size_t			 i;
 
 	fprintf(fp, "# capsuled %s: effective configuration\n",
@@ -97,10 +99,15 @@ config_dump(const struct config *conf, FILE *fp)
 		    "(default)\n", GEMINI_PORT, GOPHER_PORT, GOPHER_PORT_USER);
 	for (i = 0; i < conf->nlisten; i++) {
 		ls = &conf->listen[i];
-		fprintf(fp, ls->addr[0] == '\0' ? "%s *%s:%d\n" :
-		    strchr(ls->addr, ':') != NULL ? "%s [%s]:%d\n" :
-		    "%s %s:%d\n", ls->proto == PROTO_GOPHER ? "gopher" :
+		fprintf(fp, ls->addr[0] == '\0' ? "%s *%s:%d" :
+		    strchr(ls->addr, ':') != NULL ? "%s [%s]:%d" :
+		    "%s %s:%d", ls->proto == PROTO_GOPHER ? "gopher" :
 		    "gemini", ls->addr, ls->port);
+		fputs(ls->is_proxy ? " proxy-protocol\n" : "\n", fp);
+	}
+	for (i = 0; i < conf->nproxy_from; i++) {
+		proxy_cidr_format(net, sizeof(net), &conf->proxy_from[i]);
+		fprintf(fp, "proxy-from %s\n", net);
 	}
 	for (i = 0; i < conf->nhosts; i++) {
 		h = &conf->hosts[i];

@@ -24,11 +24,16 @@
 /* Output buffers written per conn_step before yielding to the loop, so
  * one fast client of a large file cannot starve the others. */
 #define CONN_WRITES_PER_STEP	16
+/* CONN_PROXY reads the header into the request buffer. */
+_Static_assert(PROXY_HEADER_MAX <= GEMINI_REQ_MAX,
+    "a PROXY header must fit in conn.req");
 /* Length of an access-log line's escaped request: 4 bytes per input. */
 #define CONN_LOG_REQ_MAX	(GEMINI_REQ_MAX * 4 + 1)
 
 static void	conn_event_cb(evutil_socket_t, short, void *);
 static void	conn_fill(struct conn *);
+static void	conn_peer_name(struct conn *, const struct sockaddr_storage *,
+		    socklen_t);
 
 /* Arms the connection's single event for what, until its deadline. */
 static void
@@ -173,6 +178,59 @@ conn_read_request(struct conn *c)
 }
 
 /*
+ * CONN_PROXY: the header, read without taking one byte past it (the TLS
+ * ClientHello follows). Bytes are peeked and consumed only once the
+ * parser calls them header; they pass through c->req, empty again after.
+ * 1 when the state changed, 0 to wait, -1 when closed.
+ */
+static int
+conn_read_proxy(struct conn *c)
+{
+	struct proxy_result	 r;
+	enum proxy_status	 st;
+	ssize_t			 n;
+	size_t			 take;
+
+	n = io_read_raw(&c->io, c->req + c->reqlen, PROXY_HEADER_MAX -
+	    c->reqlen, MSG_PEEK);
+	if (n == IO_WANT_READ) {
+		conn_wait(c, EV_READ);
+		return 0;
+	}
+	if (n <= 0) {
+		conn_close(c, n == IO_EOF ? "closed before PROXY header" :
+		    "read error");
+		return -1;
+	}
+	st = proxy_parse(c->req, c->reqlen + (size_t)n, &r);
+	if (st == PROXY_ERROR) {
+		log_warnx("%s: bad PROXY header: %s", c->peer, r.reason);
+		conn_close(c, NULL);
+		return -1;
+	}
+	take = st == PROXY_DONE ? r.used - c->reqlen : (size_t)n;
+	if (io_read_raw(&c->io, c->req + c->reqlen, take, 0) !=
+	    (ssize_t)take) {
+		conn_close(c, "read error");
+		return -1;
+	}
+	c->reqlen = st == PROXY_DONE ? 0 : c->reqlen + take;
+	if (st == PROXY_NEED_MORE)
+		return 1;
+	if (!r.is_local)
+		conn_peer_name(c, &r.src, r.src.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	/*
+	 * Seam for the per-address limits (max-per-ip, rate-per-ip): behind
+	 * a proxy they must count r.src, the client, not the proxy that
+	 * conn_accept saw; call the admission check here with it.
+	 */
+	c->state = c->l->proto == PROTO_GEMINI ? CONN_HANDSHAKE :
+	    CONN_READ_REQUEST;
+	return 1;
+}
+
+/*
  * Appends body bytes to the output buffer, up to its size. The header and
  * the start of the body share one buffer, so a small page leaves in one
  * TLS record and one write.
@@ -283,6 +341,9 @@ conn_step(struct conn *c)
 
 	for (;;) {
 		switch (c->state) {
+		case CONN_PROXY:
+			r = conn_read_proxy(c);
+			break;
 		case CONN_HANDSHAKE:
 			r = conn_tls_step(c, io_handshake(&c->io),
 			    "handshake failed");
@@ -372,6 +433,14 @@ conn_accept(struct worker *w, struct listener *l)
 	c->io.fd = fd;
 	c->body.fd = -1;
 	conn_peer_name(c, &ss, len);
+	/* Only a trusted proxy may say who the client is (proxy-from). */
+	if (l->is_proxy && !proxy_cidr_match(w->srv->conf.proxy_from,
+	    w->srv->conf.nproxy_from, &ss)) {
+		log_warnx("%s: not in proxy-from, closed", c->peer);
+		close(fd);
+		free(c);
+		return 1;
+	}
 	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
 	    NULL || (l->proto == PROTO_GEMINI &&
 	    (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL)) {
@@ -386,8 +455,8 @@ conn_accept(struct worker *w, struct listener *l)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
-	c->state = l->proto == PROTO_GEMINI ? CONN_HANDSHAKE :
-	    CONN_READ_REQUEST;
+	c->state = l->is_proxy ? CONN_PROXY : l->proto == PROTO_GEMINI ?
+	    CONN_HANDSHAKE : CONN_READ_REQUEST;
 	conn_set_deadline(c, w->srv->conf.request_timeout);
 	conn_step(c);
 	return 1;

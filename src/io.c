@@ -91,6 +91,23 @@ io_write(struct io *io, const void *buf, size_t len)
 }
 
 /*
+ * Reads the socket itself, below any TLS session: the PROXY header comes
+ * before the ClientHello. MSG_PEEK in flags leaves the bytes queued.
+ */
+ssize_t
+io_read_raw(struct io *io, void *buf, size_t len, int flags)
+{
+	ssize_t	 n;
+
+	n = recv(io->fd, buf, len, flags);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return IO_WANT_READ;
+	return IO_ERR;
+}
+
+/*
  * Sends our close_notify; we do not wait for the peer's (Gemini 0.24:
  * the server closes after the response). Returns 1 when done.
  */

@@ -29,8 +29,10 @@ struct main_opts {
 	const char	*chroot_dir;	/* --chroot DIR */
 	int		 workers;	/* --workers N, 0 = config/default */
 	int		 timeout;	/* --timeout SECONDS, 0 = default */
-	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* --gemini */
+	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* --gemini... */
 	size_t		 nlisten;	/* entries in listen */
+	struct proxy_cidr proxy_from[PROXY_FROM_MAX];	/* --proxy-from */
+	size_t		 nproxy_from;	/* entries in proxy_from */
 	int		 verbose;	/* -v */
 	int		 check;		/* --check */
 	int		 syslog;	/* --syslog */
@@ -39,6 +41,7 @@ struct main_opts {
 enum {
 	OPT_HOST = 256, OPT_GEMINI, OPT_GOPHER, OPT_CERTS, OPT_WORKERS,
 	OPT_LANG, OPT_TIMEOUT, OPT_USER, OPT_CHROOT, OPT_SYSLOG,
+	OPT_GEMINI_PROXY, OPT_GOPHER_PROXY, OPT_PROXY_FROM,
 };
 
 static const struct option main_longopts[] = {
@@ -57,6 +60,9 @@ static const struct option main_longopts[] = {
 	{ "user",	required_argument,	NULL,	OPT_USER },
 	{ "chroot",	required_argument,	NULL,	OPT_CHROOT },
 	{ "syslog",	no_argument,		NULL,	OPT_SYSLOG },
+	{ "gemini-proxy", required_argument,	NULL,	OPT_GEMINI_PROXY },
+	{ "gopher-proxy", required_argument,	NULL,	OPT_GOPHER_PROXY },
+	{ "proxy-from",	required_argument,	NULL,	OPT_PROXY_FROM },
 	{ NULL,		0,			NULL,	0 },
 };
 
@@ -69,7 +75,10 @@ main_usage(FILE *fp)
 	    "                [--gopher [addr:]port] [--certs dir] "
 	    "[--workers n]\n"
 	    "                [--lang tag] [--timeout seconds] [--user name]\n"
-	    "                [--chroot dir] [--syslog]\n"
+	    "                [--chroot dir] [--syslog] "
+	    "[--gemini-proxy [addr:]port]\n"
+	    "                [--gopher-proxy [addr:]port] [--proxy-from "
+	    "addr[/prefix]]\n"
 	    "                [export dir] [root]\n");
 }
 
@@ -91,6 +100,24 @@ main_bad(const char *flag, const char *arg)
 {
 	fprintf(stderr, "capsuled: bad value for %s: %s\n", flag, arg);
 	exit(2);
+}
+
+/* --gemini, --gopher and their -proxy forms: one listener more. */
+static void
+main_listen(struct main_opts *o, int ch, const char *arg)
+{
+	struct listen_spec	*ls = &o->listen[o->nlisten];
+	const char		*flag;
+
+	flag = ch == OPT_GEMINI ? "--gemini" : ch == OPT_GOPHER ? "--gopher" :
+	    ch == OPT_GEMINI_PROXY ? "--gemini-proxy" : "--gopher-proxy";
+	if (o->nlisten == CONFIG_LISTEN_MAX ||
+	    config_parse_listen(arg, ls) == -1)
+		main_bad(flag, arg);
+	ls->proto = ch == OPT_GEMINI || ch == OPT_GEMINI_PROXY ?
+	    PROTO_GEMINI : PROTO_GOPHER;
+	ls->is_proxy = ch == OPT_GEMINI_PROXY || ch == OPT_GOPHER_PROXY;
+	o->nlisten++;
 }
 
 static void
@@ -118,11 +145,14 @@ main_option(struct main_opts *o, int ch, const char *arg)
 		break;
 	case OPT_GEMINI:
 	case OPT_GOPHER:
-		if (o->nlisten == CONFIG_LISTEN_MAX ||
-		    config_parse_listen(arg, &o->listen[o->nlisten]) == -1)
-			main_bad(ch == OPT_GEMINI ? "--gemini" : "--gopher", arg);
-		o->listen[o->nlisten++].proto = ch == OPT_GEMINI ?
-		    PROTO_GEMINI : PROTO_GOPHER;
+	case OPT_GEMINI_PROXY:
+	case OPT_GOPHER_PROXY:
+		main_listen(o, ch, arg);
+		break;
+	case OPT_PROXY_FROM:
+		if (o->nproxy_from == PROXY_FROM_MAX || proxy_cidr_parse(arg,
+		    &o->proxy_from[o->nproxy_from++]) == -1)
+			main_bad("--proxy-from", arg);
 		break;
 	case ':':
 		fprintf(stderr, "capsuled: %s needs a value (see --help)\n",
@@ -215,6 +245,12 @@ main_configure(struct config *conf, const void *arg, char *err,
 		memcpy(conf->listen, o->listen, sizeof(o->listen));
 		conf->nlisten = o->nlisten;
 	}
+	if (o->nproxy_from > 0) {
+		memcpy(conf->proxy_from, o->proxy_from, sizeof(o->proxy_from));
+		conf->nproxy_from = o->nproxy_from;
+	}
+	if (proxy_config_check(conf, err, errsz) == -1)
+		return -1;
 	return main_default_host(conf, o, err, errsz);
 }
 

@@ -96,6 +96,7 @@ master_bind_one(struct server *srv, const struct listen_spec *ls,
 	l->fd = fd;
 	l->proto = ls->proto;
 	l->port = ls->port;
+	l->is_proxy = ls->is_proxy;
 	srv->nlisteners++;
 	log_info("listening: %s://%s:%d/ (%s)", ls->proto == PROTO_GEMINI ?
 	    "gemini" : "gopher", srv->conf.hosts[0].name, ls->port, l->name);

@@ -2,11 +2,16 @@
  * capget: the test suite's small Gemini and Gopher client.
  *
  *	capget [-N] [-v] [-c addr:port] [-s sni | -S] [-r raw]
- *	    [-T tls1.2|tls1.3] [-t seconds] url
+ *	    [-P header] [-b addr] [-T tls1.2|tls1.3] [-t seconds] url
  *
  * Sends one request (the URL, or the raw bytes given with -r) and copies
- * every response byte to standard output, unbuffered. It never verifies
- * certificates: Gemini servers are self-signed (trust on first use).
+ * every response byte to standard output, unbuffered. -P sends bytes
+ * first, in the clear (a PROXY protocol header), in the same TCP segment
+ * as the request or the TLS ClientHello where the kernel allows. -b
+ * connects from a given local address (127.0.0.5: a "client" that a
+ * proxy in front of the server can be told apart from). It
+ * never verifies certificates: Gemini servers are self-signed (trust on
+ * first use).
  *
  * Exit status: 0 the exchange completed, 1 connection or TLS failure,
  * 2 usage error, 3 (-N) the TLS stream ended without close_notify,
@@ -56,6 +61,8 @@ struct capget_opts {
 	const char	*sni;		/* -s name, NULL = URL host */
 	int		 no_sni;	/* -S */
 	const char	*raw;		/* -r request with C escapes */
+	const char	*proxy;		/* -P bytes sent first, C escapes */
+	const char	*bind;		/* -b local address, NULL = any */
 	int		 tls_version;	/* -T, 0 = any */
 	int		 timeout;	/* -t seconds */
 	int		 verbose;	/* -v */
@@ -82,7 +89,8 @@ capget_usage(void)
 {
 	fprintf(stderr, "usage: capget [-N] [-v] [-c addr:port] "
 	    "[-s sni | -S] [-r raw]\n"
-	    "              [-T tls1.2|tls1.3] [-t seconds] url\n");
+	    "              [-P header] [-b addr] [-T tls1.2|tls1.3] "
+	    "[-t seconds] url\n");
 	exit(CAPGET_USAGE);
 }
 
@@ -145,7 +153,7 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = CAPGET_TIMEOUT;
-	while ((ch = getopt(argc, argv, "Nvc:s:Sr:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "Nvc:s:Sr:P:b:T:t:")) != -1) {
 		switch (ch) {
 		case 'N': o->need_notify = 1; break;
 		case 'v': o->verbose = 1; break;
@@ -153,6 +161,8 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 		case 's': o->sni = optarg; break;
 		case 'S': o->no_sni = 1; break;
 		case 'r': o->raw = optarg; break;
+		case 'P': o->proxy = optarg; break;
+		case 'b': o->bind = optarg; break;
 		case 'T':
 			if ((o->tls_version = capget_tls_version(optarg)) < 0)
 				capget_usage();
@@ -338,9 +348,28 @@ capget_request(const struct capget_opts *o, const struct capget_url *u,
 	return 0;
 }
 
+/* -b: binds fd to the literal addr if it is of the family; else -1. */
+static int
+capget_bind(int fd, int family, const char *addr)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET && inet_pton(AF_INET, addr, &sin->sin_addr) == 1)
+		return bind(fd, (struct sockaddr *)sin, sizeof(*sin));
+	if (family == AF_INET6 &&
+	    inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1)
+		return bind(fd, (struct sockaddr *)sin6, sizeof(*sin6));
+	errno = EAFNOSUPPORT;
+	return -1;
+}
+
 /* A connected TCP socket to host:port; exits on failure. */
 static int
-capget_connect(const char *host, const char *port)
+capget_connect(const char *host, const char *port, const char *local)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 msg[512];
@@ -357,7 +386,9 @@ capget_connect(const char *host, const char *port)
 		if ((fd = socket(ai->ai_family, ai->ai_socktype,
 		    ai->ai_protocol)) == -1)
 			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if ((local == NULL || capget_bind(fd, ai->ai_family,
+		    local) == 0) && connect(fd, ai->ai_addr,
+		    ai->ai_addrlen) == 0)
 			break;
 		e = errno;
 		close(fd);
@@ -387,6 +418,28 @@ capget_write_all(int fd, const char *buf, size_t len)
 		}
 		buf += n;
 		len -= (size_t)n;
+	}
+}
+
+/* -P: the header, held back (MSG_MORE) to leave with what follows. */
+static void
+capget_send_first(int fd, const char *escaped)
+{
+	static struct capget_req h;
+	size_t			 off = 0;
+	ssize_t			 n;
+
+	if (capget_unescape(escaped, &h) == -1) {
+		fprintf(stderr, "capget: bad -P escapes\n");
+		exit(CAPGET_USAGE);
+	}
+	while (off < h.len) {
+		if ((n = send(fd, h.buf + off, h.len - off, MSG_MORE)) == -1) {
+			if (errno == EINTR)
+				continue;
+			capget_fail("send: header not sent");
+		}
+		off += (size_t)n;
 	}
 }
 
@@ -536,7 +589,9 @@ main(int argc, char *argv[])
 		capget_fail("sigaction");
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned int)o.timeout);
-	fd = capget_connect(host, port);
+	fd = capget_connect(host, port, o.bind);
+	if (o.proxy != NULL)
+		capget_send_first(fd, o.proxy);
 	if (u.is_gopher)
 		return capget_plain(fd, &r);
 	return capget_gemini(&o, &u, fd, &r);

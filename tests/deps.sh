@@ -16,9 +16,10 @@ test)
 	pkgs="$pkgs clang curl lynx mandoc openssl iproute2 procps"
 	# iso-codes: the country list the capsule suite checks names against.
 	pkgs="$pkgs iso-codes"
-	# socat: a syslog socket and raw clients; gophernicus serves an
-	# export to prove it works with another server.
-	pkgs="$pkgs socat gophernicus"
+	# socat: raw PROXY headers and a syslog socket; haproxy: the
+	# load-balancer suite; gophernicus serves an export, to prove it
+	# works with another server.
+	pkgs="$pkgs socat haproxy gophernicus"
 	optional=libclang-rt-14-dev
 	;;
 *)
