@@ -147,6 +147,7 @@ struct config {
 	char	 chroot_dir[PATH_MAX];	/* workers chroot here, "" = none */
 	int	 gopher_port;		/* port written into menus, 0 = the
 					   listener's (set behind a proxy) */
+	int	 gopher_tls;		/* 1: TLS on the Gopher listeners too */
 	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* listeners */
 	size_t	 nlisten;		/* entries in listen[] */
 	struct proxy_cidr proxy_from[PROXY_FROM_MAX];	/* may send PROXY */

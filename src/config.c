@@ -82,6 +82,7 @@ config_defaults(struct config *conf)
 	conf->max_conns = CONFIG_MAX_CONNS;
 	conf->max_per_ip = CONFIG_MAX_PER_IP;
 	conf->rate_per_ip = CONFIG_RATE_PER_IP;
+	conf->gopher_tls = 1;
 	snprintf(conf->user, sizeof(conf->user), "%s", CONFIG_USER);
 	for (i = 0; i < CONFIG_HOSTS_MAX; i++)
 		conf->hosts[i].root_fd = -1;
@@ -420,6 +421,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_HOST_STR("key", key, config_str),
 	CONFIG_HOST_STR("lang", lang, config_lang),
 	CONFIG_INT("max-connections", max_conns, CONFIG_CONNS_MAX),
+	CONFIG_LIMIT("gopher-tls", gopher_tls, 1),
 	CONFIG_LIMIT("max-per-ip", max_per_ip, CONFIG_CONNS_MAX),
 	{ "proxy-from", CONFIG_GLOBAL, 1, 1, 0, config_proxy_from, 0, 0, 0,
 	    0 },

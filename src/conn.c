@@ -24,6 +24,8 @@
 /* Output buffers written per conn_step before yielding to the loop, so
  * one fast client of a large file cannot starve the others. */
 #define CONN_WRITES_PER_STEP	16
+/* The first byte of a TLS handshake record (RFC 8446 5.1). */
+#define CONN_TLS_RECORD		0x16
 /* CONN_PROXY reads the header into the request buffer. */
 _Static_assert(PROXY_HEADER_MAX <= GEMINI_REQ_MAX,
     "a PROXY header must fit in conn.req");
@@ -151,12 +153,44 @@ conn_reply(struct conn *c, int status, const char *meta)
 	conn_set_deadline(c, c->w->srv->conf.write_timeout);
 }
 
+/*
+ * Gopher over TLS on the Gopher listener: a first byte of 0x16 (a TLS
+ * handshake record; no selector starts with a control byte) starts a
+ * handshake, then the request is read over TLS. 1 to go on reading a
+ * plain request, 0 to wait, -1 when closed, 2 when the state changed.
+ */
+static int
+conn_sniff_tls(struct conn *c)
+{
+	unsigned char	 b;
+	ssize_t		 n;
+
+	n = io_read_raw(&c->io, (char *)&b, 1, MSG_PEEK);
+	if (n == IO_WANT_READ) {
+		conn_wait(c, EV_READ);
+		return 0;
+	}
+	if (n != 1 || b != CONN_TLS_RECORD)
+		return 1;
+	if ((c->io.ssl = tls_accept(&c->w->srv->tls, c->io.fd)) == NULL) {
+		conn_close(c, "out of memory");
+		return -1;
+	}
+	c->state = CONN_HANDSHAKE;
+	return 2;
+}
+
 /* Reads request bytes; 1 when the state changed, 0 to wait. */
 static int
 conn_read_request(struct conn *c)
 {
 	ssize_t	 n, line;
+	int	 r;
 
+	if (c->l->proto == PROTO_GOPHER && c->io.ssl == NULL &&
+	    c->reqlen == 0 && c->w->srv->conf.gopher_tls &&
+	    (r = conn_sniff_tls(c)) != 1)
+		return r == 2 ? 1 : r;
 	n = io_read(&c->io, c->req + c->reqlen, GEMINI_REQ_MAX - c->reqlen);
 	if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
 		conn_wait(c, n == IO_WANT_READ ? EV_READ : EV_WRITE);

@@ -121,6 +121,19 @@ curl -s "$G/I/image.png" >"$TMP/image"
 check "1 MiB binary byte-identical (curl)" cmp -s "$TMP/image" \
     "$R/image.png"
 
+# Gopher over TLS on the same port (gophers://, as curl speaks it).
+GS=gophers://127.0.0.1:$GPORT
+curl -sk "$GS/" >"$TMP/tls.menu"
+check "gophers://: the same menu over TLS" cmp -s "$TMP/tls.menu" \
+    "$TMP/root.menu"
+curl -sk "$GS/I/image.png" >"$TMP/tls.image"
+check "gophers://: 1 MiB binary byte-identical" cmp -s "$TMP/tls.image" \
+    "$R/image.png"
+expect_match "gophers://: TLS 1.3 with the host's certificate" \
+    "$(printf '/notes.txt\r\n' | timeout 5 openssl s_client -quiet \
+    -connect "127.0.0.1:$GPORT" -servername localhost -tls1_3 2>&1)" \
+    'CN = localhost.*with CRLF'
+
 curl -s "$G/1/mapdir/" >"$TMP/map.menu"
 check "gophermap menu well formed" menu_ok "$TMP/map.menu"
 expect_match "gophermap wins over index.gmi" "$(cat "$TMP/map.menu")" \
@@ -236,12 +249,16 @@ if command -v lynx >/dev/null; then
 fi
 stop_server
 
-# Behind a proxy: gopher-port names the port clients really use.
-printf 'gopher-port 70\nhost "localhost" {\n\troot "%s"\n}\n' "$R" \
+# Behind a proxy: gopher-port names the port clients really use;
+# gopher-tls 0 leaves TLS off the Gopher listener.
+printf 'gopher-port 70\ngopher-tls 0\nhost "localhost" {\n\troot "%s"\n}\n' "$R" \
     >"$TMP/proxy.conf"
 GPORT=$(free_port)
 start_server proxied -c "$TMP/proxy.conf" --gopher "127.0.0.1:$GPORT"
 curl -s "gopher://127.0.0.1:$GPORT/" >"$TMP/proxied.menu"
 expect_match "gopher-port is written into menu items" \
     "$(cat "$TMP/proxied.menu")" $'1A gemtext page\t/page.gmi\tlocalhost\t70\r'
+curl -sk "gophers://127.0.0.1:$GPORT/" >"$TMP/notls.menu"
+expect_eq "gopher-tls 0: no TLS on the Gopher port" \
+    "$(grep -c '1A gemtext page' "$TMP/notls.menu")" 0
 stop_server

@@ -107,6 +107,7 @@ static const char good_dump[] =
     "timeout 20\n"
     "write-timeout 45\n"
     "max-connections 1000000\n"
+    "gopher-tls 1\n"
     "max-per-ip 0\n"
     "rate-per-ip 20\n"
     "user \"_capsuled\"\n"
@@ -229,6 +230,8 @@ static const struct err_case err_cases[] = {
 	ERR("rate-per-ip \"\"\n", "1: 'rate-per-ip': empty argument"),
 	ERR("rate-per-ip 1000001\n", "1: 'rate-per-ip': bad number "
 	    "'1000001' (want 0 to 1000000)"),
+	ERR("gopher-tls 2\n", "1: 'gopher-tls': bad number '2' (want 0 to "
+	    "1)"),
 	ERR("user a b\n", "1: 'user' takes 1 argument, not 2"),
 	ERR("host a {\nchroot /x\n}\n", "2: 'chroot' is not allowed in a "
 	    "host block (is a '}' missing?)"),
@@ -394,6 +397,7 @@ test_dump_text(struct check *ck, struct config *a)
 		    "timeout 10\n"
 		    "write-timeout 30\n"
 		    "max-connections 16384\n"
+		    "gopher-tls 1\n"
 		    "max-per-ip 64\n"
 		    "rate-per-ip 100\n"
 		    "user \"nobody\"\n"
