@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,19 @@
 #include <openssl/ssl.h>
 
 #include "capsuled.h"
+#include "limit.h"
 
 /* Output buffers written per conn_step before yielding to the loop, so
  * one fast client of a large file cannot starve the others. */
 #define CONN_WRITES_PER_STEP	16
 /* Length of an access-log line's escaped request: 4 bytes per input. */
 #define CONN_LOG_REQ_MAX	(GEMINI_REQ_MAX * 4 + 1)
+/* Over this many times rate-per-ip, a client is not worth a handshake. */
+#define CONN_RATE_CLOSE_FACTOR	2
+/* Gemini protocol 0.24, 44 SLOW DOWN: the meta is the seconds to wait. */
+#define CONN_SLOW_META		"1"
+/* What a Gopher client over rate-per-ip reads, as a type-3 item. */
+#define CONN_SLOW_GOPHER	"Too many connections; slow down"
 
 static void	conn_event_cb(evutil_socket_t, short, void *);
 static void	conn_fill(struct conn *);
@@ -84,6 +92,8 @@ conn_close(struct conn *c, const char *reason)
 		log_debug("%s: %s", c->peer, reason);
 	if (c->status != 0)
 		conn_access_log(c);
+	if (c->bucket >= 0)
+		limit_down(w->srv->limit, c->bucket);
 	if (c->ev != NULL) {
 		event_del(c->ev);
 		event_free(c->ev);
@@ -146,6 +156,25 @@ conn_reply(struct conn *c, int status, const char *meta)
 	conn_set_deadline(c, c->w->srv->conf.write_timeout);
 }
 
+/*
+ * Answers a client over rate-per-ip once its request is read (closing
+ * with the request unread would reset the connection and lose the
+ * answer): Gemini 44 SLOW DOWN, Gopher a type-3 error menu.
+ */
+static void
+conn_slow_down(struct conn *c)
+{
+	char	*menu;
+	size_t	 len;
+
+	if (c->l->proto == PROTO_GEMINI) {
+		conn_reply(c, 44, CONN_SLOW_META);
+		return;
+	}
+	menu = gopher_error(CONN_SLOW_GOPHER, &len);
+	serve_mem(c, 44, NULL, menu, len);
+}
+
 /* Reads request bytes; 1 when the state changed, 0 to wait. */
 static int
 conn_read_request(struct conn *c)
@@ -168,7 +197,10 @@ conn_read_request(struct conn *c)
 	if (line == GEMINI_FRAME_MORE)
 		return 1;
 	c->linelen = line >= 0 ? (size_t)line : c->reqlen;
-	serve_request(c, line);
+	if (c->is_slowed)
+		conn_slow_down(c);
+	else
+		serve_request(c, line);
 	return 1;
 }
 
@@ -314,12 +346,28 @@ conn_step(struct conn *c)
 	}
 }
 
+/*
+ * A client past its deadline gets a reset, not a FIN behind the data it
+ * did not read: the kernel frees that data now instead of holding it
+ * for a client that may never take it.
+ */
+static void
+conn_abort(struct conn *c)
+{
+	struct linger	 lg = { 1, 0 };
+
+	if (c->io.fd != -1)
+		(void)setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
+}
+
 static void
 conn_event_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 
 	if (what & EV_TIMEOUT) {
+		conn_abort(c);
 		conn_close(c, "deadline passed");
 		return;
 	}
@@ -341,12 +389,59 @@ conn_peer_name(struct conn *c, const struct sockaddr_storage *ss,
 		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
 }
 
-/* One worker's part of max-connections, rounded up. */
-static size_t
-conn_share(const struct config *conf)
+/* Logs a limit that bit, at most one line a second per worker. */
+static void
+conn_limit_log(struct conn *c, uint32_t now, const char *what, int n,
+    const char *action)
 {
-	return ((size_t)conf->max_conns + (size_t)conf->workers - 1) /
-	    (size_t)conf->workers;
+	unsigned long	 quiet = 0;
+
+	if (!limit_may_log(c->w->srv->limit, now, &quiet))
+		return;
+	if (quiet > 0)
+		log_warnx("%s: over %s (%d): %s (and %lu other refusals in the "
+		    "last second)", c->peer, what, n, action, quiet);
+	else
+		log_warnx("%s: over %s (%d): %s", c->peer, what, n, action);
+}
+
+int
+conn_admit(struct conn *c, const struct sockaddr *sa)
+{
+	const struct config	*conf = &c->w->srv->conf;
+	struct limit		*lim = c->w->srv->limit;
+	uint32_t		 now, rate;
+	int			 b;
+
+	if (c->bucket >= 0)
+		limit_down(lim, c->bucket);
+	c->bucket = -1;
+	c->is_slowed = 0;
+	if (lim == NULL || (b = limit_bucket(lim, sa)) == -1)
+		return 0;
+	now = limit_now();
+	/* Every new connection counts towards the rate, refused or not. */
+	rate = limit_hit(lim, b, now);
+	if (conf->max_per_ip > 0 &&
+	    limit_open(lim, b) >= (uint32_t)conf->max_per_ip) {
+		conn_limit_log(c, now, "max-per-ip", conf->max_per_ip,
+		    "closed");
+		return -1;
+	}
+	if (conf->rate_per_ip > 0 && rate > (uint32_t)conf->rate_per_ip) {
+		if (rate > (uint64_t)conf->rate_per_ip *
+		    CONN_RATE_CLOSE_FACTOR) {
+			conn_limit_log(c, now, "rate-per-ip", conf->rate_per_ip,
+			    "closed");
+			return -1;
+		}
+		conn_limit_log(c, now, "rate-per-ip", conf->rate_per_ip,
+		    "slow down");
+		c->is_slowed = 1;
+	}
+	limit_up(lim, b);
+	c->bucket = b;
+	return c->is_slowed;
 }
 
 int
@@ -362,7 +457,8 @@ conn_accept(struct worker *w, struct listener *l)
 	if (fd == -1)
 		return (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR || errno == ECONNABORTED) ? 0 : -1;
-	if (w->nconns >= conn_share(&w->srv->conf) ||
+	/* A backstop: a worker stops listening once it holds its share. */
+	if (w->nconns >= limit_share(&w->srv->conf) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return 1;
@@ -371,21 +467,24 @@ conn_accept(struct worker *w, struct listener *l)
 	c->l = l;
 	c->io.fd = fd;
 	c->body.fd = -1;
+	c->bucket = -1;
 	conn_peer_name(c, &ss, len);
-	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
-	    NULL || (l->proto == PROTO_GEMINI &&
-	    (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL)) {
-		if (c->ev != NULL)
-			event_free(c->ev);
-		io_close(&c->io);
-		free(c);
-		return 1;
-	}
 	c->next = w->conns;
 	if (w->conns != NULL)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
+	/* Refused before any TLS work: a flood costs an accept and a close. */
+	if (conn_admit(c, (struct sockaddr *)&ss) == -1) {
+		conn_close(c, "refused");
+		return 1;
+	}
+	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
+	    NULL || (l->proto == PROTO_GEMINI &&
+	    (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL)) {
+		conn_close(c, "out of memory");
+		return 1;
+	}
 	c->state = l->proto == PROTO_GEMINI ? CONN_HANDSHAKE :
 	    CONN_READ_REQUEST;
 	conn_set_deadline(c, w->srv->conf.request_timeout);
