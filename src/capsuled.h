@@ -552,8 +552,8 @@ struct conn {
 	size_t		 outoff;	/* bytes of out already written */
 	struct conn_body body;		/* the rest of the response */
 	uint64_t	 sent;		/* bytes written, for the log */
-	int		 bucket;	/* address bucket counted open, -1 none */
-	int		 is_slowed;	/* over rate-per-ip: answer "slow down" */
+	int		 bucket;	/* address bucket counted, -1 none */
+	int		 is_slowed;	/* over rate-per-ip: "slow down" */
 };
 
 /*

@@ -399,8 +399,8 @@ conn_limit_log(struct conn *c, uint32_t now, const char *what, int n,
 	if (!limit_may_log(c->w->srv->limit, now, &quiet))
 		return;
 	if (quiet > 0)
-		log_warnx("%s: over %s (%d): %s (and %lu other refusals in the "
-		    "last second)", c->peer, what, n, action, quiet);
+		log_warnx("%s: over %s (%d): %s (%lu more not logged)",
+		    c->peer, what, n, action, quiet);
 	else
 		log_warnx("%s: over %s (%d): %s", c->peer, what, n, action);
 }

@@ -68,9 +68,10 @@ limit_siphash(const uint64_t key[2], const void *data, size_t len)
 	v[1] = key[1] ^ 0x646f72616e646f6dULL;
 	v[2] = key[0] ^ 0x6c7967656e657261ULL;
 	v[3] = key[1] ^ 0x7465646279746573ULL;
+	/* Each 8 bytes, little-endian, is one word. */
 	for (i = 0; i + 8 <= len; i += 8) {
 		for (m = 0, j = 0; j < 8; j++)
-			m |= (uint64_t)p[i + j] << (8 * j);	/* little-endian */
+			m |= (uint64_t)p[i + j] << (8 * j);
 		limit_sipword(v, m);
 	}
 	/* The last word: the remaining bytes, and len mod 256 on top. */

@@ -1,12 +1,15 @@
 /*
  * capget: the test suite's small Gemini and Gopher client.
  *
- *	capget [-N] [-v] [-c addr:port] [-s sni | -S] [-r raw]
- *	    [-T tls1.2|tls1.3] [-t seconds] url
+ *	capget [-N] [-v] [-b addr] [-c addr:port] [-s sni | -S] [-r raw]
+ *	    [-T tls1.2|tls1.3] [-t seconds] [-z seconds] url
  *
  * Sends one request (the URL, or the raw bytes given with -r) and copies
  * every response byte to standard output, unbuffered. It never verifies
  * certificates: Gemini servers are self-signed (trust on first use).
+ * -b connects from a local address (the tests' second client is
+ * 127.0.0.2); -z reads one byte a second for that many seconds, with a
+ * small receive buffer, then the rest at full speed (a slow reader).
  *
  * Exit status: 0 the exchange completed, 1 connection or TLS failure,
  * 2 usage error, 3 (-N) the TLS stream ended without close_notify,
@@ -40,6 +43,8 @@
 #define CAPGET_REQ_MAX		16384
 /* Default limit for the whole exchange, in seconds. */
 #define CAPGET_TIMEOUT		10
+/* -z: the receive buffer asked for, so that the server's writes stall. */
+#define CAPGET_SLOW_RCVBUF	4096
 
 enum capget_exit {
 	CAPGET_OK = 0,		/* exchange completed */
@@ -60,6 +65,8 @@ struct capget_opts {
 	int		 timeout;	/* -t seconds */
 	int		 verbose;	/* -v */
 	int		 need_notify;	/* -N */
+	const char	*bind_addr;	/* -b local address, NULL = any */
+	int		 slow;		/* -z seconds of 1-byte reads */
 };
 
 /* The parts of the URL that say where to connect and what to send. */
@@ -80,9 +87,10 @@ struct capget_req {
 static void
 capget_usage(void)
 {
-	fprintf(stderr, "usage: capget [-N] [-v] [-c addr:port] "
+	fprintf(stderr, "usage: capget [-N] [-v] [-b addr] [-c addr:port] "
 	    "[-s sni | -S] [-r raw]\n"
-	    "              [-T tls1.2|tls1.3] [-t seconds] url\n");
+	    "              [-T tls1.2|tls1.3] [-t seconds] [-z seconds] "
+	    "url\n");
 	exit(CAPGET_USAGE);
 }
 
@@ -145,10 +153,11 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = CAPGET_TIMEOUT;
-	while ((ch = getopt(argc, argv, "Nvc:s:Sr:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "Nvb:c:s:Sr:T:t:z:")) != -1) {
 		switch (ch) {
 		case 'N': o->need_notify = 1; break;
 		case 'v': o->verbose = 1; break;
+		case 'b': o->bind_addr = optarg; break;
 		case 'c': o->connect = optarg; break;
 		case 's': o->sni = optarg; break;
 		case 'S': o->no_sni = 1; break;
@@ -158,11 +167,12 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 				capget_usage();
 			break;
 		case 't':
+		case 'z':
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 ||
 			    v > 3600)
 				capget_usage();
-			o->timeout = (int)v;
+			*(ch == 't' ? &o->timeout : &o->slow) = (int)v;
 			break;
 		default:
 			capget_usage();
@@ -338,9 +348,37 @@ capget_request(const struct capget_opts *o, const struct capget_url *u,
 	return 0;
 }
 
+/* Binds fd (of family af) to the numeric address of -b, and asks for a
+ * small receive buffer for -z; -1 on failure. */
+static int
+capget_prepare(const struct capget_opts *o, int fd, int af)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	int			 rcv = CAPGET_SLOW_RCVBUF;
+
+	if (o->slow > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv,
+	    sizeof(rcv)) == -1)
+		return -1;
+	if (o->bind_addr == NULL)
+		return 0;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)af;
+	if (af == AF_INET && inet_pton(AF_INET, o->bind_addr,
+	    &sin->sin_addr) == 1)
+		return bind(fd, (struct sockaddr *)sin, sizeof(*sin));
+	if (af == AF_INET6 && inet_pton(AF_INET6, o->bind_addr,
+	    &sin6->sin6_addr) == 1)
+		return bind(fd, (struct sockaddr *)sin6, sizeof(*sin6));
+	errno = EAFNOSUPPORT;
+	return -1;
+}
+
 /* A connected TCP socket to host:port; exits on failure. */
 static int
-capget_connect(const char *host, const char *port)
+capget_connect(const struct capget_opts *o, const char *host,
+    const char *port)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 msg[512];
@@ -357,7 +395,8 @@ capget_connect(const char *host, const char *port)
 		if ((fd = socket(ai->ai_family, ai->ai_socktype,
 		    ai->ai_protocol)) == -1)
 			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (capget_prepare(o, fd, ai->ai_family) == 0 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		e = errno;
 		close(fd);
@@ -390,16 +429,30 @@ capget_write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* -z: how many bytes the next read may take (sleeping a second
+ * between them while the slow phase lasts). */
+static size_t
+capget_pace(const struct capget_opts *o, int *reads, size_t bufsz)
+{
+	if (*reads >= o->slow)
+		return bufsz;
+	if ((*reads)++ > 0)
+		sleep(1);
+	return 1;
+}
+
 /* Gopher: plain TCP, request out, everything back until EOF. */
 static int
-capget_plain(int fd, const struct capget_req *r)
+capget_plain(const struct capget_opts *o, int fd, const struct capget_req *r)
 {
 	char	 buf[16384];
 	ssize_t	 n;
+	int	 reads = 0;
 
 	capget_write_all(fd, r->buf, r->len);
 	for (;;) {
-		if ((n = read(fd, buf, sizeof(buf))) == -1) {
+		if ((n = read(fd, buf, capget_pace(o, &reads,
+		    sizeof(buf)))) == -1) {
 			if (errno == EINTR)
 				continue;
 			capget_fail(strerror(errno));
@@ -447,15 +500,16 @@ capget_tls_new(const struct capget_opts *o, const struct capget_url *u,
 
 /* Reads until the stream ends; 1 if it ended with close_notify. */
 static int
-capget_tls_read(SSL *ssl)
+capget_tls_read(const struct capget_opts *o, SSL *ssl)
 {
 	char	 buf[16384];
-	int	 n, e;
+	int	 n, e, reads = 0;
 
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
-		if ((n = SSL_read(ssl, buf, sizeof(buf))) > 0) {
+		if ((n = SSL_read(ssl, buf, (int)capget_pace(o, &reads,
+		    sizeof(buf)))) > 0) {
 			capget_write_all(STDOUT_FILENO, buf, (size_t)n);
 			continue;
 		}
@@ -489,7 +543,7 @@ capget_gemini(const struct capget_opts *o, const struct capget_url *u,
 	ERR_clear_error();
 	if (r->len > 0 && SSL_write(ssl, r->buf, (int)r->len) <= 0)
 		capget_tls_fail("write");
-	has_notify = capget_tls_read(ssl);
+	has_notify = capget_tls_read(o, ssl);
 	if (o->verbose)
 		fprintf(stderr, "close_notify: %s\n",
 		    has_notify ? "yes" : "no");
@@ -536,8 +590,8 @@ main(int argc, char *argv[])
 		capget_fail("sigaction");
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned int)o.timeout);
-	fd = capget_connect(host, port);
+	fd = capget_connect(&o, host, port);
 	if (u.is_gopher)
-		return capget_plain(fd, &r);
+		return capget_plain(&o, fd, &r);
 	return capget_gemini(&o, &u, fd, &r);
 }
