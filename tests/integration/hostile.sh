@@ -153,6 +153,22 @@ served again" "20 text/gemini" "gemini://localhost:$PORT/"
 	expect_header "max-per-ip 3: workers SIGKILLed holding three \
 leave no count behind" "20 text/gemini" "gemini://localhost:$PORT/"
 	release
+	# A reload keeps the counts: the retiring workers' connections
+	# still count until they end.
+	hold "$GPORT" 3
+	sleep 0.5
+	kill -HUP "$PID"
+	for _ in $(seq 1 50); do
+		grep -q 'reloaded:' "$LOG" && break
+		sleep 0.1
+	done
+	sleep 0.5
+	silent_close "max-per-ip 3: after a reload, connections held across \
+it still count" "$PORT"
+	release
+	sleep 1
+	expect_header "max-per-ip 3: and once they end, 127.0.0.1 is served" \
+	    "20 text/gemini" "gemini://localhost:$PORT/"
 	stop_server
 fi
 
