@@ -112,14 +112,14 @@ if serve perip "max-per-ip 3" "rate-per-ip 0"; then
 	hold "$GPORT" 3
 	sleep 0.5
 	t0=$(ms)
-	"$CAPGET" -t 5 "gopher://127.0.0.1:$GPORT/" >"$TMP/r" 2>&1
+	"$CAPGET" -t 5 "gopher://127.0.0.1:$GPORT/" >"$TMP/r" 2>"$TMP/r.err"
 	rc=$?
 	if [ "$rc" != 4 ] && [ ! -s "$TMP/r" ] &&
 	    [ $(($(ms) - t0)) -lt 2000 ]; then
 		pass "max-per-ip 3: the fourth Gopher client is closed at once"
 	else
-		fail "max-per-ip 3: the fourth Gopher client is closed at once" \
-		    "rc $rc: $(head -c 100 "$TMP/r")"
+		fail "max-per-ip 3: the fourth Gopher client is closed at \
+once" "rc $rc: $(head -c 100 "$TMP/r")"
 	fi
 	silent_close "max-per-ip 3: the fourth, on the TLS port, gets no \
 handshake" "$PORT"
@@ -186,7 +186,8 @@ burst()
 	for _ in 1 2 3; do
 		sleep 1.1
 		for i in $(seq 1 "$n"); do
-			"$CAPGET" -t 5 "gemini://localhost:$PORT/" >/dev/null 2>&1
+			"$CAPGET" -t 5 "gemini://localhost:$PORT/" \
+			    >/dev/null 2>&1
 		done
 		"$@" >"$TMP/burst" 2>/dev/null
 		[[ $(head -n 1 "$TMP/burst") =~ $re ]] && return 0
@@ -221,7 +222,8 @@ openssl s_client -quiet -crlf -ign_eof -connect 127.0.0.1:$PORT \
 		for i in 1 2 3 4 5 6; do
 			"$CAPGET" -t 5 "gopher://127.0.0.1:$GPORT/" 2>/dev/null
 		done >/dev/null
-		"$CAPGET" -t 5 "gopher://127.0.0.1:$GPORT/" >"$TMP/r" 2>&1
+		"$CAPGET" -t 5 "gopher://127.0.0.1:$GPORT/" >"$TMP/r" \
+		    2>/dev/null
 		[ -s "$TMP/r" ] || break
 	done
 	expect_eq "rate-per-ip 2: far over the rate, closed with nothing \
@@ -286,8 +288,8 @@ if serve slowread "max-per-ip 0" "rate-per-ip 0" "write-timeout 2"; then
 			pass "$p: 1 byte a second: dropped at the write \
 deadline ($n of $BIG bytes, $took ms)"
 		else
-			fail "$p: 1 byte a second: dropped at the write deadline" \
-			    "$n of $BIG bytes in $took ms"
+			fail "$p: 1 byte a second: dropped at the write \
+deadline" "$n of $BIG bytes in $took ms"
 		fi
 		# A reset: what the client left unread is discarded, not
 		# kept in the server's kernel for it.
@@ -382,11 +384,11 @@ if serve flood "max-per-ip 0" "rate-per-ip 0"; then
 		    2>"$TMP/v.err"
 		msg=$(cat "$TMP/v.err")
 		if [[ $msg =~ "no protocols available" ]]; then
-			pass "capget -T $v: this OpenSSL will not send it (covered by the \
-handcrafted hello)"
+			pass "capget -T $v: this OpenSSL will not send it \
+(the handcrafted hello covers it)"
 		else
-			expect_match "capget -T $v: refused with an alert" "$msg" \
-			    'alert protocol version'
+			expect_match "capget -T $v: refused with an alert" \
+			    "$msg" 'alert protocol version'
 		fi
 	done
 	head -c 1048576 /dev/zero | tr '\0' a | timeout 10 openssl s_client \
@@ -442,11 +444,11 @@ if serve emfile "max-per-ip 0" "rate-per-ip 0"; then
 	wait "$lg"
 	check "EMFILE: the worker logs that it paused accepting" \
 	    grep -q 'pausing: Too many open files' "$LOG"
-	if [ $(((c1 - c0) * 1000 / hz)) -lt 500 ]; then
-		pass "EMFILE: no spinning ($(((c1 - c0) * 1000 / hz)) ms of CPU \
-in 3 s)"
+	used=$(((c1 - c0) * 1000 / hz))
+	if [ "$used" -lt 500 ]; then
+		pass "EMFILE: no spinning ($used ms of CPU in 3 s)"
 	else
-		fail "EMFILE: no spinning" "$(((c1 - c0) * 1000 / hz)) ms of CPU in 3 s"
+		fail "EMFILE: no spinning" "$used ms of CPU in 3 s"
 	fi
 	sleep 1.5
 	healthy "EMFILE"
