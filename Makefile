@@ -53,10 +53,10 @@ $(B)/%.o: src/%.c
 $(B)/capsuled: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
-$(B)/capget: tests/capget.c
+$(B)/capget: tests/capget.c tests/capget_parse.c tests/capget.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< \
-	    $(shell pkg-config --libs openssl)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ tests/capget.c \
+	    tests/capget_parse.c $(shell pkg-config --libs openssl)
 
 # Benchmark tools: a load generator, and the OpenSSL handshake ceiling.
 $(B)/loadgen: tests/bench/loadgen.c
@@ -110,7 +110,7 @@ run: deps
 
 # Every test, under AddressSanitizer and UBSan; ends with "N passed, N failed".
 test: test-deps
-	@$(MAKE) --no-print-directory all $(S)/capsuled $(SUNITS)
+	@$(MAKE) --no-print-directory all $(S)/capsuled $(SUNITS) $(B)/loadgen
 	@if command -v clang >/dev/null; then \
 	    $(MAKE) --no-print-directory $(FUZZERS); fi
 	@sh tests/run.sh

@@ -440,6 +440,7 @@ struct server {
 			    char *err, size_t errsz);
 	const void	*reconf_arg;	/* argument of reconfigure */
 	int		 is_check;	/* --check: validate, do not serve */
+	struct limit	*limit;		/* per-address counts, limit.h */
 };
 
 struct conn;
@@ -453,6 +454,7 @@ struct worker {
 	size_t		 nconns;	/* entries in conns */
 	int		 is_draining;	/* stop accepting, exit when idle */
 	int		 is_paused;	/* accept paused on EMFILE */
+	int		 is_full;	/* holds its share of max-connections */
 	struct event	*resume;	/* timer that resumes accepting */
 	struct cache	 cache;		/* rendered Gopher menus */
 };
@@ -501,6 +503,8 @@ struct conn {
 	size_t		 outoff;	/* bytes of out already written */
 	struct conn_body body;		/* the rest of the response */
 	uint64_t	 sent;		/* bytes written, for the log */
+	int		 bucket;	/* address bucket counted, -1 none */
+	int		 is_slowed;	/* over rate-per-ip: "slow down" */
 };
 
 /*
@@ -508,6 +512,9 @@ struct conn {
  * one was accepted, 0 if none was waiting, -1 with errno (EMFILE...).
  */
 int	conn_accept(struct worker *, struct listener *);
+/* Applies max-per-ip and rate-per-ip to the client at sa (again, if the
+ * address changes): 0 serve, 1 answer "slow down", -1 close it now. */
+int	conn_admit(struct conn *, const struct sockaddr *sa);
 /* Closes every connection at once (worker exit). */
 void	conn_close_all(struct worker *);
 /* Queues a response: a Gemini header if meta is not NULL, then c->body. */

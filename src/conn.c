@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "capsuled.h"
+#include "limit.h"
 
 /* Output buffers written per conn_step before yielding to the loop, so
  * one fast client of a large file cannot starve the others. */
@@ -31,6 +33,12 @@ _Static_assert(PROXY_HEADER_MAX <= GEMINI_REQ_MAX,
     "a PROXY header must fit in conn.req");
 /* Length of an access-log line's escaped request: 4 bytes per input. */
 #define CONN_LOG_REQ_MAX	(GEMINI_REQ_MAX * 4 + 1)
+/* Over this many times rate-per-ip, a client is not worth a handshake. */
+#define CONN_RATE_CLOSE_FACTOR	2
+/* Gemini protocol 0.24, 44 SLOW DOWN: the meta is the seconds to wait. */
+#define CONN_SLOW_META		"1"
+/* What a Gopher client over rate-per-ip reads, as a type-3 item. */
+#define CONN_SLOW_GOPHER	"Too many connections; slow down"
 
 static void	conn_event_cb(evutil_socket_t, short, void *);
 static void	conn_fill(struct conn *);
@@ -91,6 +99,8 @@ conn_close(struct conn *c, const char *reason)
 		log_debug("%s: %s", c->peer, reason);
 	if (c->status != 0)
 		conn_access_log(c);
+	if (c->bucket >= 0)
+		limit_down(w->srv->limit, c->bucket);
 	if (c->ev != NULL) {
 		event_del(c->ev);
 		event_free(c->ev);
@@ -180,6 +190,25 @@ conn_sniff_tls(struct conn *c)
 	return 2;
 }
 
+/*
+ * Answers a client over rate-per-ip once its request is read (closing
+ * with the request unread would reset the connection and lose the
+ * answer): Gemini 44 SLOW DOWN, Gopher a type-3 error menu.
+ */
+static void
+conn_slow_down(struct conn *c)
+{
+	char	*menu;
+	size_t	 len;
+
+	if (c->l->proto == PROTO_GEMINI) {
+		conn_reply(c, 44, CONN_SLOW_META);
+		return;
+	}
+	menu = gopher_error(CONN_SLOW_GOPHER, &len);
+	serve_mem(c, 44, NULL, menu, len);
+}
+
 /* Reads request bytes; 1 when the state changed, 0 to wait. */
 static int
 conn_read_request(struct conn *c)
@@ -207,7 +236,10 @@ conn_read_request(struct conn *c)
 	if (line == GEMINI_FRAME_MORE)
 		return 1;
 	c->linelen = line >= 0 ? (size_t)line : c->reqlen;
-	serve_request(c, line);
+	if (c->is_slowed)
+		conn_slow_down(c);
+	else
+		serve_request(c, line);
 	return 1;
 }
 
@@ -254,11 +286,12 @@ conn_read_proxy(struct conn *c)
 	if (!r.is_local)
 		conn_peer_name(c, &r.src, r.src.ss_family == AF_INET ?
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-	/*
-	 * Seam for the per-address limits (max-per-ip, rate-per-ip): behind
-	 * a proxy they must count r.src, the client, not the proxy that
-	 * conn_accept saw; call the admission check here with it.
-	 */
+	/* The per-address limits count the client, not the proxy; a
+	 * proxy's own check (LOCAL) is not counted. */
+	if (!r.is_local && conn_admit(c, (struct sockaddr *)&r.src) == -1) {
+		conn_close(c, "refused");
+		return -1;
+	}
 	c->state = c->l->proto == PROTO_GEMINI ? CONN_HANDSHAKE :
 	    CONN_READ_REQUEST;
 	return 1;
@@ -409,12 +442,28 @@ conn_step(struct conn *c)
 	}
 }
 
+/*
+ * A client past its deadline gets a reset, not a FIN behind the data it
+ * did not read: the kernel frees that data now instead of holding it
+ * for a client that may never take it.
+ */
+static void
+conn_abort(struct conn *c)
+{
+	struct linger	 lg = { 1, 0 };
+
+	if (c->io.fd != -1)
+		(void)setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
+}
+
 static void
 conn_event_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 
 	if (what & EV_TIMEOUT) {
+		conn_abort(c);
 		conn_close(c, "deadline passed");
 		return;
 	}
@@ -436,12 +485,59 @@ conn_peer_name(struct conn *c, const struct sockaddr_storage *ss,
 		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
 }
 
-/* One worker's part of max-connections, rounded up. */
-static size_t
-conn_share(const struct config *conf)
+/* Logs a limit that bit, at most one line a second per worker. */
+static void
+conn_limit_log(struct conn *c, uint32_t now, const char *what, int n,
+    const char *action)
 {
-	return ((size_t)conf->max_conns + (size_t)conf->workers - 1) /
-	    (size_t)conf->workers;
+	unsigned long	 quiet = 0;
+
+	if (!limit_may_log(c->w->srv->limit, now, &quiet))
+		return;
+	if (quiet > 0)
+		log_warnx("%s: over %s (%d): %s (%lu more not logged)",
+		    c->peer, what, n, action, quiet);
+	else
+		log_warnx("%s: over %s (%d): %s", c->peer, what, n, action);
+}
+
+int
+conn_admit(struct conn *c, const struct sockaddr *sa)
+{
+	const struct config	*conf = &c->w->srv->conf;
+	struct limit		*lim = c->w->srv->limit;
+	uint32_t		 now, rate;
+	int			 b;
+
+	if (c->bucket >= 0)
+		limit_down(lim, c->bucket);
+	c->bucket = -1;
+	c->is_slowed = 0;
+	if (lim == NULL || (b = limit_bucket(lim, sa)) == -1)
+		return 0;
+	now = limit_now();
+	/* Every new connection counts towards the rate, refused or not. */
+	rate = limit_hit(lim, b, now);
+	if (conf->max_per_ip > 0 &&
+	    limit_open(lim, b) >= (uint32_t)conf->max_per_ip) {
+		conn_limit_log(c, now, "max-per-ip", conf->max_per_ip,
+		    "closed");
+		return -1;
+	}
+	if (conf->rate_per_ip > 0 && rate > (uint32_t)conf->rate_per_ip) {
+		if (rate > (uint64_t)conf->rate_per_ip *
+		    CONN_RATE_CLOSE_FACTOR) {
+			conn_limit_log(c, now, "rate-per-ip", conf->rate_per_ip,
+			    "closed");
+			return -1;
+		}
+		conn_limit_log(c, now, "rate-per-ip", conf->rate_per_ip,
+		    "slow down");
+		c->is_slowed = 1;
+	}
+	limit_up(lim, b);
+	c->bucket = b;
+	return c->is_slowed;
 }
 
 int
@@ -457,7 +553,8 @@ conn_accept(struct worker *w, struct listener *l)
 	if (fd == -1)
 		return (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR || errno == ECONNABORTED) ? 0 : -1;
-	if (w->nconns >= conn_share(&w->srv->conf) ||
+	/* A backstop: a worker stops listening once it holds its share. */
+	if (w->nconns >= limit_share(&w->srv->conf) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return 1;
@@ -466,29 +563,32 @@ conn_accept(struct worker *w, struct listener *l)
 	c->l = l;
 	c->io.fd = fd;
 	c->body.fd = -1;
+	c->bucket = -1;
 	conn_peer_name(c, &ss, len);
-	/* Only a trusted proxy may say who the client is (proxy-from). */
-	if (l->is_proxy && !proxy_cidr_match(w->srv->conf.proxy_from,
-	    w->srv->conf.nproxy_from, &ss)) {
-		log_warnx("%s: not in proxy-from, closed", c->peer);
-		close(fd);
-		free(c);
-		return 1;
-	}
-	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
-	    NULL || (l->proto == PROTO_GEMINI &&
-	    (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL)) {
-		if (c->ev != NULL)
-			event_free(c->ev);
-		io_close(&c->io);
-		free(c);
-		return 1;
-	}
 	c->next = w->conns;
 	if (w->conns != NULL)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
+	/* Only a trusted proxy may say who the client is (proxy-from). */
+	if (l->is_proxy && !proxy_cidr_match(w->srv->conf.proxy_from,
+	    w->srv->conf.nproxy_from, &ss)) {
+		log_warnx("%s: not in proxy-from, closed", c->peer);
+		conn_close(c, NULL);
+		return 1;
+	}
+	/* Refused before any TLS work: a flood costs an accept and a close.
+	 * Behind a proxy, the header's address is admitted instead. */
+	if (!l->is_proxy && conn_admit(c, (struct sockaddr *)&ss) == -1) {
+		conn_close(c, "refused");
+		return 1;
+	}
+	if ((c->ev = event_new(w->base, fd, EV_READ, conn_event_cb, c)) ==
+	    NULL || (l->proto == PROTO_GEMINI &&
+	    (c->io.ssl = tls_accept(&w->srv->tls, fd)) == NULL)) {
+		conn_close(c, "out of memory");
+		return 1;
+	}
 	c->state = l->is_proxy ? CONN_PROXY : l->proto == PROTO_GEMINI ?
 	    CONN_HANDSHAKE : CONN_READ_REQUEST;
 	conn_set_deadline(c, w->srv->conf.request_timeout);

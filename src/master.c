@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "capsuled.h"
+#include "limit.h"
 #include "priv.h"
 
 /* listen(2) backlog: room for a burst of handshakes. */
@@ -49,6 +50,8 @@ struct master {
 	time_t		 started[SERVER_WORKERS_MAX];	/* their start */
 	int		 nworkers;		/* slots in use */
 	pid_t		 retiring[MASTER_RETIRING_MAX];	/* draining ones */
+	struct limit	 limit;			/* per-address counts, one
+						   row per worker process */
 };
 
 static void
@@ -173,6 +176,7 @@ static void
 master_spawn(struct master *m, int i)
 {
 	pid_t	 pid;
+	int	 row;
 
 	if (m->started[i] != 0 && time(NULL) - m->started[i] <
 	    MASTER_RESTART_SEC)
@@ -180,6 +184,8 @@ master_spawn(struct master *m, int i)
 	/* Workers inherit libmagic; the master holds it only to fork. */
 	if (m->srv->magic == NULL)
 		m->srv->magic = mime_open();
+	if ((row = limit_claim(&m->limit)) == -1 && m->limit.nrows > 0)
+		log_warnx("no free row: a worker not counted per address");
 	switch (pid = fork()) {
 	case -1:
 		log_warn("fork");
@@ -187,6 +193,7 @@ master_spawn(struct master *m, int i)
 		return;
 	case 0:
 		log_set_procname("worker");
+		m->limit.row = row;
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -196,6 +203,7 @@ master_spawn(struct master *m, int i)
 	default:
 		m->pids[i] = pid;
 		m->started[i] = time(NULL);
+		limit_own(&m->limit, row, pid);
 	}
 }
 
@@ -232,6 +240,7 @@ master_reap(struct master *m, int restart)
 	int	 i, status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		limit_release(&m->limit, pid);
 		for (i = 0; i < MASTER_RETIRING_MAX; i++)
 			if (m->retiring[i] == pid)
 				m->retiring[i] = 0;
@@ -385,6 +394,11 @@ master_run(struct server *init)
 	master_names(m.srv);
 	master_signals(&saved);
 	m.nworkers = m.srv->conf.workers;
+	/* Kept across reloads: the worker count never changes. */
+	if (limit_init(&m.limit, (size_t)m.nworkers * LIMIT_GENERATIONS) == 0)
+		m.srv->limit = &m.limit;
+	else
+		log_warn("per-address limits off: cannot map their table");
 	for (i = 0; i < m.nworkers; i++)
 		master_spawn(&m, i);
 	master_trim(&m);
@@ -409,5 +423,6 @@ master_run(struct server *init)
 	}
 	master_shutdown(&m);
 	master_free(m.srv);
+	limit_free(&m.limit);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "capsuled.h"
+#include "limit.h"
 #include "priv.h"
 
 /* Connections accepted per readiness event before others get a turn. */
@@ -42,8 +43,29 @@ worker_resume_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker	*w = arg;
 
 	w->is_paused = 0;
-	if (!w->is_draining)
+	if (!w->is_draining && !w->is_full)
 		worker_listen(w, 1);
+}
+
+/*
+ * At its share of max-connections a worker stops listening rather than
+ * accept and close: the other workers, or the kernel's backlog, take the
+ * next clients. 1 if it is full now.
+ */
+static int
+worker_full(struct worker *w)
+{
+	unsigned long	 quiet;
+
+	if (w->is_full || w->nconns < limit_share(&w->srv->conf))
+		return w->is_full;
+	if (w->srv->limit == NULL || limit_may_log(w->srv->limit, limit_now(),
+	    &quiet))
+		log_warnx("max-connections: this worker holds its share "
+		    "(%zu); not accepting", w->nconns);
+	w->is_full = 1;
+	worker_listen(w, 0);
+	return 1;
 }
 
 static void
@@ -56,6 +78,8 @@ worker_accept_cb(evutil_socket_t fd, short what, void *arg)
 
 	for (i = 0; i < WORKER_ACCEPTS_PER_EVENT; i++) {
 		r = conn_accept(w, l);
+		if (r == 1 && worker_full(w))
+			break;
 		if (r == 1)
 			continue;
 		if (r == -1 && (errno == EMFILE || errno == ENFILE ||
@@ -75,6 +99,11 @@ worker_conn_done(struct worker *w)
 {
 	if (w->is_draining && w->nconns == 0)
 		event_base_loopbreak(w->base);
+	if (w->is_full && w->nconns < limit_share(&w->srv->conf)) {
+		w->is_full = 0;
+		if (!w->is_draining && !w->is_paused)
+			worker_listen(w, 1);
+	}
 }
 
 static void

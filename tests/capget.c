@@ -1,17 +1,17 @@
 /*
  * capget: the test suite's small Gemini and Gopher client.
  *
- *	capget [-N] [-v] [-c addr:port] [-s sni | -S] [-r raw]
- *	    [-P header] [-b addr] [-T tls1.2|tls1.3] [-t seconds] url
+ *	capget [-N] [-v] [-b addr] [-c addr:port] [-s sni | -S] [-r raw]
+ *	    [-P header] [-T tls1.2|tls1.3] [-t seconds] [-z seconds] url
  *
  * Sends one request (the URL, or the raw bytes given with -r) and copies
- * every response byte to standard output, unbuffered. -P sends bytes
- * first, in the clear (a PROXY protocol header), in the same TCP segment
- * as the request or the TLS ClientHello where the kernel allows. -b
- * connects from a given local address (127.0.0.5: a "client" that a
- * proxy in front of the server can be told apart from). It
- * never verifies certificates: Gemini servers are self-signed (trust on
- * first use).
+ * every response byte to standard output, unbuffered. It never verifies
+ * certificates: Gemini servers are self-signed (trust on first use).
+ * -b connects from a local address (the tests' second client is
+ * 127.0.0.2); -P sends bytes first, in the clear (a PROXY protocol
+ * header), in the same TCP segment as the request or the TLS ClientHello
+ * where the kernel allows; -z reads one byte a second for that many seconds, with a
+ * small receive buffer, then the rest at full speed (a slow reader).
  *
  * Exit status: 0 the exchange completed, 1 connection or TLS failure,
  * 2 usage error, 3 (-N) the TLS stream ended without close_notify,
@@ -36,15 +36,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-/* Gemini protocol 0.24, "Transport": the default port. */
-#define CAPGET_GEMINI_PORT	"1965"
-/* RFC 1436 and RFC 4266: the default Gopher port. */
-#define CAPGET_GOPHER_PORT	"70"
-/* Largest request we build: a Gemini URL is at most 1024 bytes, but the
- * tests send longer ones on purpose. */
-#define CAPGET_REQ_MAX		16384
+#include "capget.h"
+
 /* Default limit for the whole exchange, in seconds. */
 #define CAPGET_TIMEOUT		10
+/* -z: the receive buffer asked for, so that the server's writes stall. */
+#define CAPGET_SLOW_RCVBUF	4096
 
 enum capget_exit {
 	CAPGET_OK = 0,		/* exchange completed */
@@ -61,36 +58,22 @@ struct capget_opts {
 	const char	*sni;		/* -s name, NULL = URL host */
 	int		 no_sni;	/* -S */
 	const char	*raw;		/* -r request with C escapes */
-	const char	*proxy;		/* -P bytes sent first, C escapes */
-	const char	*bind;		/* -b local address, NULL = any */
 	int		 tls_version;	/* -T, 0 = any */
 	int		 timeout;	/* -t seconds */
 	int		 verbose;	/* -v */
 	int		 need_notify;	/* -N */
-};
-
-/* The parts of the URL that say where to connect and what to send. */
-struct capget_url {
-	int		 is_gopher;	/* gopher://, not gemini:// */
-	char		 host[256];	/* host, IPv6 without brackets */
-	char		 port[8];	/* port, or the scheme's default */
-	const char	*path;		/* from the first '/', or "" */
-	int		 is_ip;		/* host is an IP literal */
-};
-
-/* The request bytes (may hold NUL). */
-struct capget_req {
-	char		 buf[CAPGET_REQ_MAX];	/* bytes to send */
-	size_t		 len;		/* bytes in buf */
+	const char	*bind_addr;	/* -b local address, NULL = any */
+	int		 slow;		/* -z seconds of 1-byte reads */
+	const char	*proxy;		/* -P bytes sent first, C escapes */
 };
 
 static void
 capget_usage(void)
 {
-	fprintf(stderr, "usage: capget [-N] [-v] [-c addr:port] "
+	fprintf(stderr, "usage: capget [-N] [-v] [-b addr] [-c addr:port] "
 	    "[-s sni | -S] [-r raw]\n"
-	    "              [-P header] [-b addr] [-T tls1.2|tls1.3] "
-	    "[-t seconds] url\n");
+	    "              [-P header] [-T tls1.2|tls1.3] [-t seconds] "
+	    "[-z seconds] url\n");
 	exit(CAPGET_USAGE);
 }
 
@@ -153,26 +136,27 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = CAPGET_TIMEOUT;
-	while ((ch = getopt(argc, argv, "Nvc:s:Sr:P:b:T:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "Nvb:c:s:Sr:P:T:t:z:")) != -1) {
 		switch (ch) {
 		case 'N': o->need_notify = 1; break;
 		case 'v': o->verbose = 1; break;
+		case 'b': o->bind_addr = optarg; break;
 		case 'c': o->connect = optarg; break;
 		case 's': o->sni = optarg; break;
 		case 'S': o->no_sni = 1; break;
 		case 'r': o->raw = optarg; break;
 		case 'P': o->proxy = optarg; break;
-		case 'b': o->bind = optarg; break;
 		case 'T':
 			if ((o->tls_version = capget_tls_version(optarg)) < 0)
 				capget_usage();
 			break;
 		case 't':
+		case 'z':
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 ||
 			    v > 3600)
 				capget_usage();
-			o->timeout = (int)v;
+			*(ch == 't' ? &o->timeout : &o->slow) = (int)v;
 			break;
 		default:
 			capget_usage();
@@ -181,127 +165,6 @@ capget_options(struct capget_opts *o, int argc, char *argv[])
 	if (argc - optind != 1 || (o->sni != NULL && o->no_sni))
 		capget_usage();
 	o->url = argv[optind];
-}
-
-/* 1 if s is an IPv4 or IPv6 literal. */
-static int
-capget_is_ip(const char *s)
-{
-	unsigned char	 buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, s, buf) == 1 ||
-	    inet_pton(AF_INET6, s, buf) == 1;
-}
-
-/*
- * Splits "host[:port]" or "[v6][:port]" of length len into host and port
- * (port left alone when absent); -1 if it does not fit or is malformed.
- */
-static int
-capget_hostport(const char *s, size_t len, char *host, size_t hostsz,
-    char *port)
-{
-	const char	*h = s, *colon;
-	size_t		 hlen;
-
-	if (len > 0 && *s == '[') {
-		if ((colon = memchr(s, ']', len)) == NULL)
-			return -1;
-		h = s + 1;
-		hlen = (size_t)(colon - h);
-		colon++;
-		if (colon < s + len && *colon != ':')
-			return -1;
-	} else {
-		colon = memchr(s, ':', len);
-		hlen = colon != NULL ? (size_t)(colon - s) : len;
-	}
-	if (hlen == 0 || hlen >= hostsz)
-		return -1;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (colon != NULL && colon < s + len) {
-		len -= (size_t)(colon + 1 - s);
-		if (len == 0 || len >= 8)
-			return -1;
-		memcpy(port, colon + 1, len);
-		port[len] = '\0';
-	}
-	return 0;
-}
-
-/* gemini://[user@]host[:port]/path or gopher://...; -1 if unusable. */
-static int
-capget_parse_url(const char *s, struct capget_url *u)
-{
-	const char	*auth, *end, *at;
-
-	memset(u, 0, sizeof(*u));
-	if (strncmp(s, "gemini://", 9) == 0) {
-		auth = s + 9;
-		snprintf(u->port, sizeof(u->port), "%s", CAPGET_GEMINI_PORT);
-	} else if (strncmp(s, "gopher://", 9) == 0) {
-		auth = s + 9;
-		u->is_gopher = 1;
-		snprintf(u->port, sizeof(u->port), "%s", CAPGET_GOPHER_PORT);
-	} else
-		return -1;
-	end = auth + strcspn(auth, "/?#");
-	/* Userinfo is not where we connect (the tests send it on purpose). */
-	if ((at = memchr(auth, '@', (size_t)(end - auth))) != NULL)
-		auth = at + 1;
-	if (capget_hostport(auth, (size_t)(end - auth), u->host,
-	    sizeof(u->host), u->port) == -1)
-		return -1;
-	u->path = end;
-	u->is_ip = capget_is_ip(u->host);
-	return 0;
-}
-
-static int
-capget_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes the C escapes \r \n \t \\ \0 \xHH of s into r; -1 if bad. */
-static int
-capget_unescape(const char *s, struct capget_req *r)
-{
-	int	 hi, lo;
-	char	 c;
-
-	for (r->len = 0; *s != '\0'; r->len++) {
-		if (r->len == sizeof(r->buf))
-			return -1;
-		if ((c = *s++) != '\\') {
-			r->buf[r->len] = c;
-			continue;
-		}
-		switch ((c = *s++)) {
-		case 'r': r->buf[r->len] = '\r'; break;
-		case 'n': r->buf[r->len] = '\n'; break;
-		case 't': r->buf[r->len] = '\t'; break;
-		case '\\': r->buf[r->len] = '\\'; break;
-		case '0': r->buf[r->len] = '\0'; break;
-		case 'x':
-			if ((hi = capget_hex(s[0])) < 0 ||
-			    (lo = capget_hex(s[1])) < 0)
-				return -1;
-			r->buf[r->len] = (char)(hi << 4 | lo);
-			s += 2;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* RFC 4266: the selector is the path minus "/" and the type character. */
@@ -348,20 +211,28 @@ capget_request(const struct capget_opts *o, const struct capget_url *u,
 	return 0;
 }
 
-/* -b: binds fd to the literal addr if it is of the family; else -1. */
+/* Binds fd (of family af) to the numeric address of -b, and asks for a
+ * small receive buffer for -z; -1 on failure. */
 static int
-capget_bind(int fd, int family, const char *addr)
+capget_prepare(const struct capget_opts *o, int fd, int af)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	int			 rcv = CAPGET_SLOW_RCVBUF;
 
+	if (o->slow > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv,
+	    sizeof(rcv)) == -1)
+		return -1;
+	if (o->bind_addr == NULL)
+		return 0;
 	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = (sa_family_t)family;
-	if (family == AF_INET && inet_pton(AF_INET, addr, &sin->sin_addr) == 1)
+	ss.ss_family = (sa_family_t)af;
+	if (af == AF_INET && inet_pton(AF_INET, o->bind_addr,
+	    &sin->sin_addr) == 1)
 		return bind(fd, (struct sockaddr *)sin, sizeof(*sin));
-	if (family == AF_INET6 &&
-	    inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1)
+	if (af == AF_INET6 && inet_pton(AF_INET6, o->bind_addr,
+	    &sin6->sin6_addr) == 1)
 		return bind(fd, (struct sockaddr *)sin6, sizeof(*sin6));
 	errno = EAFNOSUPPORT;
 	return -1;
@@ -369,7 +240,8 @@ capget_bind(int fd, int family, const char *addr)
 
 /* A connected TCP socket to host:port; exits on failure. */
 static int
-capget_connect(const char *host, const char *port, const char *local)
+capget_connect(const struct capget_opts *o, const char *host,
+    const char *port)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 msg[512];
@@ -386,9 +258,8 @@ capget_connect(const char *host, const char *port, const char *local)
 		if ((fd = socket(ai->ai_family, ai->ai_socktype,
 		    ai->ai_protocol)) == -1)
 			continue;
-		if ((local == NULL || capget_bind(fd, ai->ai_family,
-		    local) == 0) && connect(fd, ai->ai_addr,
-		    ai->ai_addrlen) == 0)
+		if (capget_prepare(o, fd, ai->ai_family) == 0 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		e = errno;
 		close(fd);
@@ -443,16 +314,30 @@ capget_send_first(int fd, const char *escaped)
 	}
 }
 
+/* -z: how many bytes the next read may take (sleeping a second
+ * between them while the slow phase lasts). */
+static size_t
+capget_pace(const struct capget_opts *o, int *reads, size_t bufsz)
+{
+	if (*reads >= o->slow)
+		return bufsz;
+	if ((*reads)++ > 0)
+		sleep(1);
+	return 1;
+}
+
 /* Gopher: plain TCP, request out, everything back until EOF. */
 static int
-capget_plain(int fd, const struct capget_req *r)
+capget_plain(const struct capget_opts *o, int fd, const struct capget_req *r)
 {
 	char	 buf[16384];
 	ssize_t	 n;
+	int	 reads = 0;
 
 	capget_write_all(fd, r->buf, r->len);
 	for (;;) {
-		if ((n = read(fd, buf, sizeof(buf))) == -1) {
+		if ((n = read(fd, buf, capget_pace(o, &reads,
+		    sizeof(buf)))) == -1) {
 			if (errno == EINTR)
 				continue;
 			capget_fail(strerror(errno));
@@ -500,15 +385,16 @@ capget_tls_new(const struct capget_opts *o, const struct capget_url *u,
 
 /* Reads until the stream ends; 1 if it ended with close_notify. */
 static int
-capget_tls_read(SSL *ssl)
+capget_tls_read(const struct capget_opts *o, SSL *ssl)
 {
 	char	 buf[16384];
-	int	 n, e;
+	int	 n, e, reads = 0;
 
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
-		if ((n = SSL_read(ssl, buf, sizeof(buf))) > 0) {
+		if ((n = SSL_read(ssl, buf, (int)capget_pace(o, &reads,
+		    sizeof(buf)))) > 0) {
 			capget_write_all(STDOUT_FILENO, buf, (size_t)n);
 			continue;
 		}
@@ -542,7 +428,7 @@ capget_gemini(const struct capget_opts *o, const struct capget_url *u,
 	ERR_clear_error();
 	if (r->len > 0 && SSL_write(ssl, r->buf, (int)r->len) <= 0)
 		capget_tls_fail("write");
-	has_notify = capget_tls_read(ssl);
+	has_notify = capget_tls_read(o, ssl);
 	if (o->verbose)
 		fprintf(stderr, "close_notify: %s\n",
 		    has_notify ? "yes" : "no");
@@ -589,10 +475,10 @@ main(int argc, char *argv[])
 		capget_fail("sigaction");
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned int)o.timeout);
-	fd = capget_connect(host, port, o.bind);
+	fd = capget_connect(&o, host, port);
 	if (o.proxy != NULL)
 		capget_send_first(fd, o.proxy);
 	if (u.is_gopher)
-		return capget_plain(fd, &r);
+		return capget_plain(&o, fd, &r);
 	return capget_gemini(&o, &u, fd, &r);
 }

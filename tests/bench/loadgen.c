@@ -1,9 +1,9 @@
 /*
  * loadgen: load generator for Gemini (TLS) and Gopher servers; see
  * lg_usage(). One fresh connection per request, -c of them in flight; -r
- * resumes TLS sessions; -i holds idle connections and times 5 requests
- * among them; -p samples a server's process tree. Prints one line of
- * key=value pairs ("mbps": megabits/s). Loopback only: exit 2 otherwise.
+ * resumes TLS sessions; -i holds idle connections and times -n (5) requests
+ * among them; -b binds a local address; -p samples a server's process
+ * tree. Prints key=value pairs ("mbps": megabits/s). Loopback only.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -63,12 +63,11 @@ struct lg_opts {
 	char		 host[256];	/* URL host, for SNI */
 	char		 req[LG_REQ_MAX];	/* request bytes */
 	size_t		 reqlen;	/* bytes in req */
-	struct sockaddr_storage addr;	/* where to connect */
-	socklen_t	 addrlen;	/* length of addr */
+	struct sockaddr_storage addr, src;	/* where to connect, -b */
+	socklen_t	 addrlen, srclen;	/* their lengths, 0 = no -b */
 	int		 conns;		/* -c or -i */
 	int		 is_idle;	/* -i */
-	int		 threads;	/* -t */
-	int		 resume;	/* -r */
+	int		 threads, resume;	/* -t, -r */
 	SSL_CTX		*ctx;		/* Gemini: verifies nothing (TOFU) */
 	pid_t		 pid;		/* -p, 0 = none */
 	long long	 max_req;	/* -n */
@@ -118,8 +117,8 @@ static _Noreturn void
 lg_usage(void)
 {
 	fprintf(stderr, "usage: loadgen -u url -c conns | -i conns -d seconds "
-	    "[-t threads] [-r]\n\t[-C addr:port] [-p pid] [-w warmup] "
-	    "[-n max]\n");
+	    "[-t threads] [-r]\n\t[-b addr] [-C addr:port] [-p pid] "
+	    "[-w warmup] [-n max]\n");
 	exit(2);
 }
 
@@ -209,7 +208,8 @@ lg_tree(int pid, unsigned long long *ticks, long *rss_kb)
  * keeping host and port; exits 2 unless every address is loopback.
  */
 static void
-lg_resolve(struct lg_opts *o, const char *spec, char *host, char *port)
+lg_resolve(struct sockaddr_storage *dst, socklen_t *len, const char *spec,
+    char *host, char *port)
 {
 	struct addrinfo	 hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	char		 num[NI_MAXHOST];
@@ -227,8 +227,8 @@ lg_resolve(struct lg_opts *o, const char *spec, char *host, char *port)
 		fprintf(stderr, "loadgen: %s: bad, or not loopback\n", spec);
 		exit(2);
 	}
-	memcpy(&o->addr, res->ai_addr, res->ai_addrlen);
-	o->addrlen = res->ai_addrlen;
+	memcpy(dst, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
 	freeaddrinfo(res);
 }
 
@@ -246,9 +246,9 @@ lg_target(struct lg_opts *o, const char *url, const char *connect_to)
 	snprintf(port, sizeof(port), "%s", o->is_gopher ? "70" : "1965");
 	if (!o->is_gopher && strncmp(url, "gemini://", 9) != 0)
 		lg_usage();
-	lg_resolve(o, p, o->host, port);
+	lg_resolve(&o->addr, &o->addrlen, p, o->host, port);
 	if (connect_to != NULL)
-		lg_resolve(o, connect_to, chost, port);
+		lg_resolve(&o->addr, &o->addrlen, connect_to, chost, port);
 	sel = p + strcspn(p, "/?#");
 	if (*sel == '/' && *++sel != '\0')
 		sel++;
@@ -262,16 +262,16 @@ static void
 lg_options(struct lg_opts *o, int argc, char *argv[])
 {
 	const char	*url = NULL, *connect_to = NULL;
-	char		*end = NULL;
+	char		*end = NULL, h[256], pt[8] = "0";
 	long long	 v;
 	int		 ch;
 
 	*o = (struct lg_opts){ .threads = 2, .max_req = 1LL << 60 };
-	while ((ch = getopt(argc, argv, "u:c:d:t:rC:p:w:n:i:")) != -1) {
-		/* Every number: a whole 1 to 10^9, or 0 for -w. */
+	while ((ch = getopt(argc, argv, "u:c:d:t:rb:C:p:w:n:i:")) != -1) {
+		/* Every number: a whole 1 to 10^9, or 0 for -w and -n. */
 		v = strtoll(optarg != NULL ? optarg : "", &end, 10);
 		if (strchr("cdtpwni", ch) != NULL && (end == optarg ||
-		    *end != '\0' || v < (ch != 'w') || v > 1000000000))
+		    *end != '\0' || v < !strchr("wn", ch) || v > 1000000000))
 			lg_usage();
 		switch (ch) {
 		case 'u': url = optarg; break;
@@ -284,6 +284,7 @@ lg_options(struct lg_opts *o, int argc, char *argv[])
 		case 'p': o->pid = (pid_t)v; break;
 		case 'r': o->resume = 1; break;
 		case 'C': connect_to = optarg; break;
+		case 'b': lg_resolve(&o->src, &o->srclen, optarg, h, pt); break;
 		default: lg_usage();
 		}
 	}
@@ -403,12 +404,12 @@ lg_open(struct lg_thread *t, struct lg_conn *c, int is_held)
 	/* Nagle would hold the request behind the client Finished. */
 	if ((c->fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1 || setsockopt(c->fd, IPPROTO_TCP,
-	    TCP_NODELAY, &one, sizeof(one)) == -1 || (connect(c->fd,
-	    (struct sockaddr *)&o->addr, o->addrlen) == -1 &&
+	    TCP_NODELAY, &one, sizeof(one)) == -1 || (o->srclen > 0 &&
+	    bind(c->fd, (struct sockaddr *)&o->src, o->srclen) == -1) ||
+	    (connect(c->fd, (struct sockaddr *)&o->addr, o->addrlen) == -1 &&
 	    errno != EINPROGRESS) || (!o->is_gopher &&
-	    ((c->ssl = SSL_new(o->ctx)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1 ||
-	    SSL_set_tlsext_host_name(c->ssl, o->host) != 1 ||
+	    ((c->ssl = SSL_new(o->ctx)) == NULL || SSL_set_fd(c->ssl, c->fd)
+	    != 1 || SSL_set_tlsext_host_name(c->ssl, o->host) != 1 ||
 	    (t->sess != NULL && SSL_set_session(c->ssl, t->sess) != 1))))
 		lg_finish(t, c, LG_ERR_CONNECT);
 }
@@ -542,8 +543,8 @@ lg_go(struct lg_opts *o, struct lg_thread *t)
 		t[i].hold_end_us = INT64_MAX;
 		t[i].nconn = o->is_idle ? o->conns + 1 : o->conns / n +
 		    (i < o->conns % n);
-		t[i].quota = o->is_idle ? LG_PROBES : o->max_req / n +
-		    (i < o->max_req % n);
+		t[i].quota = o->is_idle ? (o->max_req < LG_PROBES ? o->max_req :
+		    LG_PROBES) : o->max_req / n + (i < o->max_req % n);
 		t[i].conns = calloc((size_t)t[i].nconn, sizeof(*t[i].conns));
 		t[i].pfd = calloc((size_t)t[i].nconn, sizeof(*t[i].pfd));
 		for (j = 0; t[i].conns != NULL && j < t[i].nconn; j++)
@@ -585,8 +586,7 @@ main(int argc, char *argv[])
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need &&
 	    (rl.rlim_cur = rl.rlim_max = rl.rlim_max > need ? rl.rlim_max :
 	    need) && setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		fprintf(stderr, "loadgen: cannot raise RLIMIT_NOFILE to %llu: "
-		    "%s\n", (unsigned long long)need, strerror(errno));
+		perror("loadgen: cannot raise RLIMIT_NOFILE");
 	if ((t = calloc((size_t)o.threads, sizeof(*t))) == NULL ||
 	    (o.ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		fprintf(stderr, "loadgen: out of memory\n");
