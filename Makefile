@@ -110,7 +110,7 @@ run: deps
 
 # Every test, under AddressSanitizer and UBSan; ends with "N passed, N failed".
 test: test-deps
-	@$(MAKE) --no-print-directory all $(S)/capsuled $(SUNITS)
+	@$(MAKE) --no-print-directory all $(S)/capsuled $(SUNITS) $(B)/loadgen
 	@if command -v clang >/dev/null; then \
 	    $(MAKE) --no-print-directory $(FUZZERS); fi
 	@sh tests/run.sh
