@@ -303,15 +303,17 @@ master_reload(struct master *m)
 	memcpy(srv->conf.listen, old->conf.listen, sizeof(srv->conf.listen));
 	master_names(srv);
 	m->srv = srv;
-	/* New workers first, so the listeners are never without one. */
+	/* Before the fork: new workers must not inherit the old roots'
+	 * descriptors, nor a copy of the old sites and TLS contexts. */
+	old->magic = NULL;	/* now the new server's */
+	master_free(old);
+	/* The listeners stay open: old workers drain, new ones accept. */
 	for (i = 0; i < m->nworkers; i++) {
 		if (m->pids[i] > 0)
 			master_retire(m, m->pids[i]);
 		m->started[i] = 0;
 		master_spawn(m, i);
 	}
-	old->magic = NULL;	/* now the new server's */
-	master_free(old);
 	master_trim(m);
 	log_info("reloaded: %d workers", m->nworkers);
 }

@@ -177,6 +177,24 @@ else
 	fail "four SIGHUPs, four reloads" \
 	    "$(($(nlog '^reloaded:') - nrel)) reloads"
 fi
+# roots_held: for each worker, the descriptors it holds on the capsule
+# root, once the retired workers have gone.
+roots_held()
+{
+	local w f _
+
+	for _ in $(seq 1 50); do
+		[ "$(children "$PID" | wc -l)" -eq 2 ] && break
+		sleep 0.1
+	done
+	for w in $(children "$PID"); do
+		for f in "/proc/$w/fd/"*; do
+			readlink "$f"
+		done | grep -cxF "$C" | tr '\n' ' '
+	done
+}
+expect_eq "after reloads: each worker holds the root once" "$(roots_held)" \
+    "1 1 "
 expect_loaded "SIGHUP x4 and edits under Gemini load: no failure" \
     "$TMP/hup.gem" 0
 expect_loaded "SIGHUP x4 and edits under Gopher load: no failure" \
