@@ -16,6 +16,8 @@ test)
 	pkgs="$pkgs clang curl lynx mandoc openssl iproute2 procps"
 	# iso-codes: the country list the capsule suite checks names against.
 	pkgs="$pkgs iso-codes"
+	# valgrind: the release build's memory check (valgrind.sh).
+	pkgs="$pkgs valgrind"
 	optional=libclang-rt-14-dev
 	;;
 *)
