@@ -44,7 +44,8 @@ done
 for k in $(seq 0 $((NV - 1))); do
 	{
 		printf '# Version %d of the page\n\n' "$k"
-		for i in $(seq 1 300); do
+		# Versions differ in length too: a stitched menu shows.
+		for i in $(seq 1 $((250 + 50 * k))); do
 			printf 'Line %d of version %d, long enough to be ' "$i" "$k"
 			printf 'wrapped onto a second menu line by the renderer.\n'
 			[ $((i % 50)) -eq 0 ] && printf '=> ref%d.gmi Link %d\n' \

@@ -142,7 +142,12 @@ workers_state()
 mixed warm1 $((WARM + 2))
 sleep 1.5
 kill -HUP "$PID"
-sleep 2
+sleep 1
+# Kill a new worker, not one still draining after the reload.
+for _ in $(seq 1 50); do
+	[ "$(children "$PID" | wc -l)" -eq 2 ] && break
+	sleep 0.1
+done
 kids=$(children "$PID" | tr '\n' ' ')
 kill -KILL "${kids%% *}"
 # shellcheck disable=SC2086 # one word per PID
