@@ -342,19 +342,27 @@ master_signals(sigset_t *saved)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* 1 if a host's tree changed since its site was built. */
+/*
+ * 1 if a host's tree changed since its site was built or last looked at.
+ * The new stamp is kept at once: a reload that then fails (a bad config)
+ * is retried on the next change or SIGHUP, not at every look.
+ */
 static int
-master_changed(const struct server *srv)
+master_changed(struct server *srv)
 {
-	size_t	 i;
+	uint64_t	 stamp;
+	size_t		 i;
+	int		 is_changed = 0;
 
-	for (i = 0; i < srv->conf.nhosts; i++)
-		if (site_stamp(srv->conf.hosts[i].root_fd) != srv->stamps[i]) {
-			log_info("%s changed: reloading",
-			    srv->conf.hosts[i].root);
-			return 1;
-		}
-	return 0;
+	for (i = 0; i < srv->conf.nhosts; i++) {
+		stamp = site_stamp(srv->conf.hosts[i].root_fd);
+		if (stamp == srv->stamps[i])
+			continue;
+		srv->stamps[i] = stamp;
+		log_info("%s changed: reloading", srv->conf.hosts[i].root);
+		is_changed = 1;
+	}
+	return is_changed;
 }
 
 /* SIGTERM: every worker drains; wait for all of them. */

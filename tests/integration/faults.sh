@@ -248,6 +248,12 @@ expect_loaded "broken config under Gemini load: no failure" \
 expect_loaded "broken config under Gopher load: no failure" \
     "$TMP/bad.gop" 0
 check "broken config: the old settings serve (lang=en)" lang_ok en
+# The tree watch (every 2 s) must not retry the same bad reload forever.
+nbad=$(nlog '^reload failed')
+printf '\nOne more line.\n' >>"$C/added.gmi"
+sleep 5
+expect_eq "broken config, tree changed: one failed reload in 5 s" \
+    "$(($(nlog '^reload failed') - nbad))" 1
 kids=$(children "$PID" | tr '\n' ' ')
 victim=${kids%% *}
 kill -KILL "$victim"
@@ -256,8 +262,9 @@ check "broken config: a restarted worker has the old settings" lang_ok en
 
 # A root that does not exist is refused too.
 write_conf "$TMP/missing" fr
+nbad=$(nlog '^reload failed')
 kill -HUP "$PID"
-wait_log '^reload failed' $((nbad + 2))
+wait_log '^reload failed' $((nbad + 1))
 expect_match "missing root: refused, said why" \
     "$(grep '^reload failed' "$LOG" | tail -n 1)" \
     "^reload failed: $TMP/missing: No such file or directory; keeping"
