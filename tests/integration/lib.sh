@@ -351,14 +351,17 @@ lg_failed()
 
 	n=$(lg_field "$1" requests)
 	ok=$(lg_field "$1" ok)
-	[ -n "$n" ] && [ -n "$ok" ] || { echo "?"; return; }
-	echo $((n - ok))
+	if [ -z "$n" ] || [ -z "$ok" ]; then
+		echo "?"
+	else
+		echo $((n - ok))
+	fi
 }
 
 # fd_count PID: its open descriptors.
 fd_count()
 {
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
 }
 
 # rss_kb PID: its resident set size in KiB.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release build under valgrind (no sanitizer in the way): one
 # worker, a few requests of every kind on both protocols, a reload, a
-# client that resets, then SIGTERM. Master and workers must end with no
+# failed reload, a client that resets, then SIGTERM. Master and workers must end with no
 # memory error and nothing definitely lost.
 # shellcheck source-path=SCRIPTDIR
 SUITE=valgrind
@@ -100,6 +100,16 @@ for _ in $(seq 1 300); do
 	sleep 0.1
 done
 check "reload under valgrind" grep -q '^reloaded:' "$LOG"
+# A reload that fails must free what it had built.
+cp "$TMP/server.conf" "$TMP/good.conf"
+printf 'workers "2\n' >>"$TMP/server.conf"
+kill -HUP "$PID"
+for _ in $(seq 1 300); do
+	grep -q '^reload failed' "$LOG" && break
+	sleep 0.1
+done
+check "failed reload under valgrind" grep -q '^reload failed' "$LOG"
+cp "$TMP/good.conf" "$TMP/server.conf"
 requests "after reload"
 
 # Valgrind's leak check at exit is slow: up to 60 s, not stop_server's 10.
