@@ -239,9 +239,10 @@ sleep 0.5
 kill -HUP "$PID"
 wait "$lg1" "$lg2"
 wait_log '^reload failed' $((nbad + 1))
+want="reload failed: $CONF:6: unterminated string"
 expect_eq "broken config: one line with file:line and why" \
     "$(grep '^reload failed' "$LOG" | tail -n +$((nbad + 1)))" \
-    "reload failed: $CONF:6: unterminated string; keeping the running configuration"
+    "$want; keeping the running configuration"
 expect_eq "broken config: no reload" "$(nlog '^reloaded:')" "$nrel"
 expect_loaded "broken config under Gemini load: no failure" \
     "$TMP/bad.gem" 0

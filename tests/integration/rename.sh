@@ -46,10 +46,10 @@ for k in $(seq 0 $((NV - 1))); do
 		printf '# Version %d of the page\n\n' "$k"
 		# Versions differ in length too: a stitched menu shows.
 		for i in $(seq 1 $((250 + 50 * k))); do
-			printf 'Line %d of version %d, long enough to be ' "$i" "$k"
-			printf 'wrapped onto a second menu line by the renderer.\n'
-			[ $((i % 50)) -eq 0 ] && printf '=> ref%d.gmi Link %d\n' \
-			    "$k" "$i"
+			printf 'Line %d of version %d, long enough ' "$i" "$k"
+			printf 'to be wrapped onto a second menu line.\n'
+			[ $((i % 50)) -eq 0 ] &&
+			    printf '=> ref%d.gmi Link %d\n' "$k" "$i"
 		done
 	} >"$V/page.gmi.$k"
 	cp "$V/page.gmi.$k" "$R/pages/ref$k.gmi"
@@ -136,7 +136,8 @@ expect_whole()
 	if [ "$n" -ne "$4" ]; then
 		fail "$1" "$n downloads of $4"
 	elif grep -qv ' rc 0$' "$2"; then
-		fail "$1" "a client failed: $(grep -v ' rc 0$' "$2" | head -n 1)"
+		fail "$1" "a client failed: $(grep -v ' rc 0$' "$2" |
+		    head -n 1)"
 	elif [ -n "$bad" ]; then
 		fail "$1" "no version is '$bad' ($(grep -cvxF -f "$3" \
 		    <(sed 's/ rc 0$//' "$2")) of $n)"
