@@ -365,16 +365,59 @@ master_changed(struct server *srv)
 	return is_changed;
 }
 
-/* SIGTERM: every worker drains; wait for all of them. */
+/* A child was reaped: forget its PID, which the system may reuse. */
+static void
+master_forget(struct master *m, pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < m->nworkers; i++)
+		if (m->pids[i] == pid)
+			m->pids[i] = -1;
+	for (i = 0; i < MASTER_RETIRING_MAX; i++)
+		if (m->retiring[i] == pid)
+			m->retiring[i] = 0;
+}
+
+/*
+ * SIGTERM: every worker drains. Those still busy after the longest a
+ * request may take to arrive and stall (timeout plus write-timeout) are
+ * killed, so that a slow download cannot hold a shutdown.
+ */
 static void
 master_shutdown(struct master *m)
 {
-	int	 i;
+	struct timespec	 tick = { 0, 100 * 1000 * 1000 };
+	time_t		 end;
+	pid_t		 pid;
+	int		 i;
 
 	log_info("shutting down");
 	for (i = 0; i < m->nworkers; i++)
 		if (m->pids[i] > 0)
 			kill(m->pids[i], SIGTERM);
+	end = time(NULL) + m->srv->conf.request_timeout +
+	    m->srv->conf.write_timeout;
+	for (;;) {
+		if ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+			master_forget(m, pid);
+			continue;
+		}
+		if (pid == -1 || time(NULL) >= end)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (pid == 0) {
+		log_warnx("workers still busy after %lld s: stopping them",
+		    (long long)(m->srv->conf.request_timeout +
+		    m->srv->conf.write_timeout));
+		for (i = 0; i < m->nworkers; i++)
+			if (m->pids[i] > 0)
+				kill(m->pids[i], SIGKILL);
+		for (i = 0; i < MASTER_RETIRING_MAX; i++)
+			if (m->retiring[i] > 0)
+				kill(m->retiring[i], SIGKILL);
+	}
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 }

@@ -4,7 +4,9 @@
 # garbage; a SIGHUP; a worker killed). Afterwards nothing has piled up:
 # the master holds exactly the descriptors it started with, each worker
 # the descriptors and (within a bound) the memory it had after warming
-# up, no worker was replaced, and the server stops cleanly.
+# up, no worker was replaced, and the server stops cleanly. Before and
+# after: a reload lets a long download finish, a shutdown does not wait
+# for one past the deadlines.
 # shellcheck source-path=SCRIPTDIR disable=SC2119 # stop_server: the last one
 SUITE=soak
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +31,9 @@ export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=1"
 C=$TMP/capsule
 cp -r "$TOP/capsule" "$C"
 noise 4194304 >"$C/big.bin"
+# Larger than what the socket buffers hold, so a slow reader keeps the
+# server writing for seconds.
+noise 67108864 >"$C/slow.bin"
 chmod -R u=rwX,go=rX "$C"
 cat >"$TMP/server.conf" <<EOF
 max-per-ip 0
@@ -43,6 +48,31 @@ start_server main -c "$TMP/server.conf" --host localhost \
 U=gemini://localhost:$PORT
 G=gopher://127.0.0.1:$GPORT
 master_fds=$(fd_count "$PID")
+
+# ---- slow downloads, a reload, a shutdown ------------------------------
+
+# slow PAUSE OUT: a Gopher download of slow.bin into OUT, in the
+# background, read steadily: 1 MiB, then PAUSE seconds, and so on.
+slow()
+{
+	curl -s --max-time 60 "$G/9/slow.bin" | while :; do
+		n=$(dd bs=65536 count=16 iflag=fullblock status=none |
+		    tee -a "$2" | wc -c)
+		[ "$n" -eq 0 ] && break
+		sleep "$1"
+	done &
+}
+
+# Some 8 s: longer than the deadlines (2 + 2 s) together, never still
+# for long enough to meet the write deadline.
+: >"$TMP/slow.out"
+slow 0.1 "$TMP/slow.out"
+dl=$!
+sleep 1
+kill -HUP "$PID"
+wait "$dl"
+expect_eq "a reload during a long download: the old worker finishes it" \
+    "$(sha256sum <"$TMP/slow.out")" "$(sha256sum <"$C/slow.bin")"
 
 # ---- clients -----------------------------------------------------------
 
@@ -200,4 +230,13 @@ if [ "$grew" -le "$RSS_SLACK_KB" ]; then
 else
 	fail "$rss" "PID fds KiB before: $base; after: $after"
 fi
+
+# A shutdown waits for a 30 s download no longer than the deadlines.
+: >"$TMP/slow2.out"
+slow 0.5 "$TMP/slow2.out"
+dl=$!
+sleep 1
 stop_server
+check "a shutdown stops a worker still busy after 2 + 2 s" grep -q \
+    '^workers still busy after 4 s: stopping them' "$LOG"
+wait "$dl"
