@@ -316,15 +316,17 @@ master_reload(struct master *m)
 	master_names(srv);
 	priv_announce(&srv->conf, &old->conf);
 	m->srv = srv;
-	/* New workers first, so the listeners are never without one. */
+	/* Before the fork: new workers must not inherit the old roots'
+	 * descriptors, nor a copy of the old sites and TLS contexts. */
+	old->magic = NULL;	/* now the new server's */
+	master_free(old);
+	/* The listeners stay open: old workers drain, new ones accept. */
 	for (i = 0; i < m->nworkers; i++) {
 		if (m->pids[i] > 0)
 			master_retire(m, m->pids[i]);
 		m->started[i] = 0;
 		master_spawn(m, i);
 	}
-	old->magic = NULL;	/* now the new server's */
-	master_free(old);
 	master_trim(m);
 	log_info("reloaded: %d workers", m->nworkers);
 }
@@ -353,31 +355,82 @@ master_signals(sigset_t *saved)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* 1 if a host's tree changed since its site was built. */
+/*
+ * 1 if a host's tree changed since its site was built or last looked at.
+ * The new stamp is kept at once: a reload that then fails (a bad config)
+ * is retried on the next change or SIGHUP, not at every look.
+ */
 static int
-master_changed(const struct server *srv)
+master_changed(struct server *srv)
 {
-	size_t	 i;
+	uint64_t	 stamp;
+	size_t		 i;
+	int		 is_changed = 0;
 
-	for (i = 0; i < srv->conf.nhosts; i++)
-		if (site_stamp(srv->conf.hosts[i].root_fd) != srv->stamps[i]) {
-			log_info("%s changed: reloading",
-			    srv->conf.hosts[i].root);
-			return 1;
-		}
-	return 0;
+	for (i = 0; i < srv->conf.nhosts; i++) {
+		stamp = site_stamp(srv->conf.hosts[i].root_fd);
+		if (stamp == srv->stamps[i])
+			continue;
+		srv->stamps[i] = stamp;
+		log_info("%s changed: reloading", srv->conf.hosts[i].root);
+		is_changed = 1;
+	}
+	return is_changed;
 }
 
-/* SIGTERM: every worker drains; wait for all of them. */
+/* A child was reaped: forget its PID, which the system may reuse. */
+static void
+master_forget(struct master *m, pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < m->nworkers; i++)
+		if (m->pids[i] == pid)
+			m->pids[i] = -1;
+	for (i = 0; i < MASTER_RETIRING_MAX; i++)
+		if (m->retiring[i] == pid)
+			m->retiring[i] = 0;
+}
+
+/*
+ * SIGTERM: every worker drains. Those still busy after the longest a
+ * request may take to arrive and stall (timeout plus write-timeout) are
+ * killed, so that a slow download cannot hold a shutdown.
+ */
 static void
 master_shutdown(struct master *m)
 {
-	int	 i;
+	struct timespec	 tick = { 0, 100 * 1000 * 1000 };
+	time_t		 end;
+	pid_t		 pid;
+	int		 i;
 
 	log_info("shutting down");
 	for (i = 0; i < m->nworkers; i++)
 		if (m->pids[i] > 0)
 			kill(m->pids[i], SIGTERM);
+	end = time(NULL) + m->srv->conf.request_timeout +
+	    m->srv->conf.write_timeout;
+	for (;;) {
+		if ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+			master_forget(m, pid);
+			continue;
+		}
+		if (pid == -1 || time(NULL) >= end)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (pid == 0) {
+		log_warnx("workers still busy after %lld s: stopping them",
+		    (long long)(m->srv->conf.request_timeout +
+		    m->srv->conf.write_timeout));
+		for (i = 0; i < m->nworkers; i++)
+			if (m->pids[i] > 0)
+				kill(m->pids[i], SIGKILL);
+		for (i = 0; i < MASTER_RETIRING_MAX; i++)
+			if (m->retiring[i] > 0)
+				kill(m->retiring[i], SIGKILL);
+	}
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 }

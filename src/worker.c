@@ -110,16 +110,15 @@ static void
 worker_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct worker	*w = arg;
-	struct timeval	 tv;
 
 	if (w->is_draining)
 		return;
 	log_debug("draining %zu connections", w->nconns);
 	w->is_draining = 1;
-	/* A client that keeps a response crawling cannot hold us forever. */
-	tv.tv_sec = w->srv->conf.request_timeout + w->srv->conf.write_timeout;
-	tv.tv_usec = 0;
-	event_base_loopexit(w->base, &tv);
+	/* No limit on the whole drain: a long download in flight when a
+	 * reload retires us must end whole. Each connection keeps its
+	 * deadlines, so a stalled client still goes after write-timeout;
+	 * on SIGTERM the master bounds the wait. */
 	worker_listen(w, 0);
 	if (w->nconns == 0)
 		event_base_loopbreak(w->base);

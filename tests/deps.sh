@@ -20,6 +20,8 @@ test)
 	# load-balancer suite; gophernicus serves an export, to prove it
 	# works with another server.
 	pkgs="$pkgs socat haproxy gophernicus"
+	# valgrind: the release build's memory check (valgrind.sh).
+	pkgs="$pkgs valgrind"
 	optional=libclang-rt-14-dev
 	;;
 *)

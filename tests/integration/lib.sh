@@ -321,3 +321,51 @@ body()
 {
 	tail -n +2 "$1"
 }
+
+# ---- load and process state ------------------------------------------
+
+LOADGEN=${LOADGEN:-$TOP/build/loadgen}
+
+# load OUT URL CONNS SECONDS: build/loadgen against URL, connecting to
+# 127.0.0.1 at the URL's port; its one line of key=value pairs goes to
+# OUT. Meant to run in the background.
+load()
+{
+	local hp=${2#*://}
+
+	hp=${hp%%/*}
+	"$LOADGEN" -u "$2" -C "127.0.0.1:${hp##*:}" -c "$3" -d "$4" \
+	    >"$1" 2>&1
+}
+
+# lg_field FILE KEY: one value of a loadgen line ("" if absent).
+lg_field()
+{
+	sed -nE "s/.*(^| )$2=([^ ]*).*/\\2/p" "$1"
+}
+
+# lg_failed FILE: requests that did not succeed; "?" without a result.
+lg_failed()
+{
+	local n ok
+
+	n=$(lg_field "$1" requests)
+	ok=$(lg_field "$1" ok)
+	if [ -z "$n" ] || [ -z "$ok" ]; then
+		echo "?"
+	else
+		echo $((n - ok))
+	fi
+}
+
+# fd_count PID: its open descriptors.
+fd_count()
+{
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# rss_kb PID: its resident set size in KiB.
+rss_kb()
+{
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
