@@ -124,7 +124,7 @@ stop_server
 # Gophernicus serving it, one process a connection through socat.
 if [ -x /usr/sbin/gophernicus ] && command -v socat >/dev/null; then
 	chmod -R a+rX "$TMP/e1"
-	socat "TCP-LISTEN:$GX,bind=127.0.0.1,reuseaddr,fork" \
+	setsid socat "TCP-LISTEN:$GX,bind=127.0.0.1,reuseaddr,fork" \
 	    "EXEC:/usr/sbin/gophernicus -h localhost -p $GX -r $TMP/e1/gopher -nf -nh -nv -nl -nx -nu,su=nobody" \
 	    2>/dev/null &
 	SOCAT=$!
