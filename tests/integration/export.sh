@@ -134,7 +134,7 @@ if [ -x /usr/sbin/gophernicus ] && command -v socat >/dev/null; then
 	done
 	gopher_compare "Gophernicus" menus
 	kill "$SOCAT"
-	wait "$SOCAT" 2>/dev/null
+	wait "$SOCAT" 2>/dev/null || true
 else
 	fail "Gophernicus" "not installed (tests/deps.sh test installs it)"
 fi
