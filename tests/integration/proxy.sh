@@ -199,3 +199,23 @@ expect_nomatch "config: ... the file's proxy-from is gone" "$out" \
     'proxy-from ::1'
 out=$("$CAPSULED" --check --proxy-from 10.0.0.1/8 "$R" 2>&1)
 expect_eq "config: --proxy-from with host bits: exit 2" "$?" 2
+
+# ---- the per-address limits count the header's client ------------------
+# A burst of 5 from one client (over rate-per-ip 2 within a second,
+# wherever the second boundary falls) is slowed down or closed; right
+# after, another client behind the same proxy is served.
+printf 'rate-per-ip 2\n' >"$TMP/rate.conf"
+PP=$(free_port)
+start_server rate -c "$TMP/rate.conf" --gopher-proxy "127.0.0.1:$PP" \
+    --proxy-from 127.0.0.1 "$R" || exit 1
+refused=0
+for i in 1 2 3 4 5; do
+	send "$TMP/r$i" "$PP" 'PROXY TCP4 192.0.2.50 127.0.0.1 5000 70\r\n/a.txt\r\n'
+	[ "$(cat "$TMP/r$i")" = hello ] || refused=$((refused + 1))
+done
+expect_match "limits: a burst from one client behind the proxy is limited" \
+    "$refused" '^[1-3]$'
+send "$TMP/o" "$PP" 'PROXY TCP4 192.0.2.51 127.0.0.1 5001 70\r\n/a.txt\r\n'
+expect_eq "limits: another client behind the same proxy is served" \
+    "$(cat "$TMP/o")" "hello"
+stop_server
