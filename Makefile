@@ -69,7 +69,7 @@ $(B)/hsbench: tests/bench/hsbench.c
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs openssl)
 
-$(B)/test_%: tests/unit/test_%.c tests/unit/check.h $(LIBOBJS)
+$(B)/test_%: tests/unit/test_%.c tests/unit/check.h tests/unit/config_util.h $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Isrc $(WARN) $(CFLAGS) -o $@ $< \
 	    $(LIBOBJS) $(PKG_LIBS)
 
@@ -80,7 +80,7 @@ $(S)/%.o: src/%.c
 $(S)/capsuled: $(SOBJS)
 	$(CC) $(SANFLAGS) -o $@ $(SOBJS) $(PKG_LIBS)
 
-$(S)/test_%: tests/unit/test_%.c tests/unit/check.h $(SLIBOBJS)
+$(S)/test_%: tests/unit/test_%.c tests/unit/check.h tests/unit/config_util.h $(SLIBOBJS)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -Isrc $(WARN) $(SANFLAGS) -o $@ $< \
 	    $(SLIBOBJS) $(PKG_LIBS)
 

@@ -13,25 +13,10 @@
 
 #include "capsuled.h"
 #include "check.h"
+#include "config_util.h"
 
-/* A string literal and its length, embedded NUL bytes included. */
-#define S(s)	(s), sizeof(s) - 1
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-/* Room for any message config.c writes. */
-#define ERR_MAX		512
-/* The file name the parse cases report. */
-#define NAME		"t.conf"
 /* config_load's limit (capsuled.conf(5)). */
 #define FILE_MAX	(1024 * 1024)
-
-/* Parses text (len bytes) over the defaults. */
-static int
-parse(struct config *conf, const char *text, size_t len, char *err)
-{
-	config_defaults(conf);
-	err[0] = '\0';
-	return config_parse(conf, NAME, text, len, err, ERR_MAX);
-}
 
 static void
 test_defaults(struct check *ck, struct config *conf)
@@ -83,20 +68,6 @@ static const char good_conf[] =
     "  root \"/srv/with \\\"quotes\\\" and \\\\ and\ttab\"\n"
     "}";
 
-/* config_dump into a malloc'd string. */
-static char *
-dump(const struct config *conf)
-{
-	char	*out = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
-
-	if ((fp = open_memstream(&out, &len)) == NULL)
-		return NULL;
-	config_dump(conf, fp);
-	fclose(fp);
-	return out;
-}
 
 /* good_conf as config_dump writes it back. */
 static const char good_dump[] =

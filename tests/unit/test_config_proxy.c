@@ -9,33 +9,7 @@
 
 #include "capsuled.h"
 #include "check.h"
-
-#define S(s)		(s), sizeof(s) - 1
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define ERR_MAX		512
-#define NAME		"t.conf"
-
-static int
-parse(struct config *conf, const char *text, size_t len, char *err)
-{
-	config_defaults(conf);
-	err[0] = '\0';
-	return config_parse(conf, NAME, text, len, err, ERR_MAX);
-}
-
-static char *
-dump(const struct config *conf)
-{
-	char	*out = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
-
-	if ((fp = open_memstream(&out, &len)) == NULL)
-		return NULL;
-	config_dump(conf, fp);
-	fclose(fp);
-	return out;
-}
+#include "config_util.h"
 
 static const char good_conf[] =
     "gemini *:1965 proxy-protocol\n"
