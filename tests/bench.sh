@@ -170,7 +170,8 @@ main()
 	cp -R "$TOP/capsule" "$W/www"
 	# The same bytes every run (AES-CTR of zeros), typed the same way.
 	head -c 1048576 /dev/zero | openssl enc -aes-128-ctr -nosalt \
-	    -K 000102030405060708090a0b0c0d0e0f -iv 0 >"$W/www/big.bin"
+	    -K 000102030405060708090a0b0c0d0e0f \
+	    -iv 00000000000000000000000000000000 >"$W/www/big.bin"
 	# All the load comes from one address: per-address limits off.
 	printf 'max-per-ip 0\nrate-per-ip 0\n' >"$W/conf/bench.conf"
 	chmod -R a+rX "$W/www"

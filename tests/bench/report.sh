@@ -356,8 +356,14 @@ report()
 		    '/^start/ { print $2 }' "$f")") RSS in" \
 		    "$(awk '/^start/ { print $3 }' "$f") processes:"
 		echo
-		awk '/^proc/ { printf "- %s (pid %d): %.1f MiB\n", $4, $2,
-		    $3 / 1024 }' "$f"
+		awk '/^proc/ { printf "- %s (pid %d): %.1f MiB RSS, %.1f MiB" \
+		    " PSS\n", $4, $2, $3 / 1024, $5 / 1024 }' "$f"
+		echo
+		echo "PSS in all: $(awk '/^proc/ { t += $5 } END {
+		    printf "%.1f", t / 1024 }' "$f") MiB (proportional set" \
+		    "size: each shared page divided between the processes" \
+		    "that map it, so the sum is the memory the server really" \
+		    "holds; summed RSS counts shared pages once per process)."
 		echo
 	fi
 	f=$W/res/capsuled.idle

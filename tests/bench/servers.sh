@@ -344,10 +344,13 @@ block()
 	echo "start $(tree_rss_kb "$SPID") $(tree_pids "$SPID" | wc -l)" \
 	    >"$W/res/$n.mem"
 	if [ "$n" = capsuled ]; then
+		# RSS, and PSS: pages shared by the processes (libcrypto,
+		# libc, what the workers inherit) counted once in all.
 		for s in $(tree_pids "$SPID"); do
 			echo "proc $s $(awk '/^VmRSS/ { print $2 }' \
 			    "/proc/$s/status") $( [ "$s" = "$SPID" ] &&
-			    echo master || echo worker)"
+			    echo master || echo worker) $(awk '/^Pss:/ {
+			    print $2 }' "/proc/$s/smaps_rollup")"
 		done >>"$W/res/$n.mem"
 		# The menu the Gopher peers serve as a gophermap.
 		timeout 30 curl -s "gopher://127.0.0.1:$GOPH/1/" >"$W/menu.raw"
