@@ -128,7 +128,8 @@ bench: deps
 	@bash tests/bench.sh
 
 lint:
-	mandoc -Tlint -Wwarning doc/capsuled.8 doc/capsuled.conf.5
+	mandoc -Tlint -Wwarning doc/capsuled.8 doc/capsuled.conf.5 \
+	    doc/capsuled-site.5
 
 # Never touches /etc: the unit goes where systemd looks for local ones
 # ($(PREFIX)/lib/systemd/system), with the installed binary's path.
@@ -140,8 +141,8 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/capsuled $(DESTDIR)$(BINDIR)/capsuled
 	install -m 0644 doc/capsuled.8 $(DESTDIR)$(MANDIR)/man8/capsuled.8
-	install -m 0644 doc/capsuled.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5
+	install -m 0644 doc/capsuled.conf.5 doc/capsuled-site.5 \
+	    $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/local/sbin/capsuled|$(BINDIR)/capsuled|g' \
 	    doc/capsuled.service >$(DESTDIR)$(UNITDIR)/capsuled.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/capsuled.service
@@ -150,6 +151,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/capsuled $(DESTDIR)$(MANDIR)/man8/capsuled.8 \
 	    $(DESTDIR)$(MANDIR)/man5/capsuled.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/capsuled-site.5 \
 	    $(DESTDIR)$(UNITDIR)/capsuled.service \
 	    $(DESTDIR)$(DOCDIR)/capsuled.conf.example
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null

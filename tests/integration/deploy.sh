@@ -60,6 +60,7 @@ expect_eq "make install: what it installs, with modes" \
     "$(cd "$D" && find . -type f -printf '%m %p\n' | sort)" \
     "644 ./opt/cd/lib/systemd/system/capsuled.service
 644 ./opt/cd/share/doc/capsuled/capsuled.conf.example
+644 ./opt/cd/share/man/man5/capsuled-site.5
 644 ./opt/cd/share/man/man5/capsuled.conf.5
 644 ./opt/cd/share/man/man8/capsuled.8
 755 ./opt/cd/sbin/capsuled"
