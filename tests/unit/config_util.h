@@ -6,6 +6,7 @@
 #define CONFIG_UTIL_H
 
 #include <stdio.h>
+#include <string.h>
 
 /* A string literal and its length, embedded NUL bytes included. */
 #define S(s)		(s), sizeof(s) - 1
@@ -37,6 +38,32 @@ dump(const struct config *conf)
 	config_dump(conf, fp);
 	fclose(fp);
 	return out;
+}
+
+/* A config text that must be refused, with the whole message. */
+struct err_case {
+	const char	*text;		/* the file */
+	size_t		 len;		/* its bytes */
+	const char	*want;		/* the whole message */
+};
+
+#define ERR(text, want)	{ S(text), NAME ":" want }
+
+/* Each case is refused (-1) with exactly its message. */
+static void
+check_errors(struct check *ck, struct config *conf,
+    const struct err_case *cases, size_t n)
+{
+	char	 err[ERR_MAX];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		check_case(ck, "refuses #%zu: %s", i,
+		    cases[i].want + strlen(NAME ":"));
+		CHECK_INT(ck, parse(conf, cases[i].text, cases[i].len, err),
+		    -1);
+		CHECK_STR(ck, err, cases[i].want);
+	}
 }
 
 #endif

@@ -170,14 +170,6 @@ test_ok(struct check *ck, struct config *conf)
 }
 
 /* A file config_parse refuses, and the message it must give. */
-struct err_case {
-	const char	*text;		/* the file */
-	size_t		 len;		/* its bytes */
-	const char	*want;		/* the whole message */
-};
-
-#define ERR(text, want)	{ S(text), NAME ":" want }
-
 static const struct err_case err_cases[] = {
 	ERR("workers 2\nthreads 4\n", "2: unknown directive 'threads'"),
 	ERR("\"workers\" 2\n", "1: unknown directive 'workers'"),
@@ -261,17 +253,7 @@ static const struct err_case err_cases[] = {
 static void
 test_errors(struct check *ck, struct config *conf)
 {
-	const struct err_case	*c;
-	char			 err[ERR_MAX];
-	size_t			 i;
-
-	for (i = 0; i < NELEM(err_cases); i++) {
-		c = &err_cases[i];
-		check_case(ck, "refuses #%zu: %s", i,
-		    c->want + strlen(NAME ":"));
-		CHECK_INT(ck, parse(conf, c->text, c->len, err), -1);
-		CHECK_STR(ck, err, c->want);
-	}
+	check_errors(ck, conf, err_cases, NELEM(err_cases));
 }
 
 /* Limits that need long inputs: hosts, names and words. */

@@ -68,14 +68,6 @@ test_good(struct check *ck, struct config *a, struct config *b)
 	free(d2);
 }
 
-struct err_case {
-	const char	*text;		/* the file */
-	size_t		 len;		/* its bytes */
-	const char	*want;		/* the whole message */
-};
-
-#define ERR(text, want)	{ S(text), NAME ":" want }
-
 static const struct err_case err_cases[] = {
 	ERR("gemini 1965 proxy\n", "1: 'gemini': unknown option 'proxy' "
 	    "(want proxy-protocol)"),
@@ -103,16 +95,7 @@ static const struct err_case err_cases[] = {
 static void
 test_errors(struct check *ck, struct config *conf)
 {
-	const struct err_case	*c;
-	char			 err[ERR_MAX];
-	size_t			 i;
-
-	for (i = 0; i < NELEM(err_cases); i++) {
-		c = &err_cases[i];
-		check_case(ck, "refuses: %s", c->want + strlen(NAME ":"));
-		CHECK_INT(ck, parse(conf, c->text, c->len, err), -1);
-		CHECK_STR(ck, err, c->want);
-	}
+	check_errors(ck, conf, err_cases, NELEM(err_cases));
 }
 
 static void
