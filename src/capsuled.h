@@ -317,6 +317,8 @@ uint64_t	 site_stamp(int root_fd);
 struct server;
 /* Builds every host's site; a failed host keeps old's (may be NULL). */
 int		 site_load_all(struct server *, struct server *old);
+/* Builds the default host's /manifest.txt (after site_load_all). */
+void		 site_manifest(struct server *);
 void		 site_free_all(struct server *);
 
 /* ---- lint.c: --check's capsule rules --------------------------------- */

@@ -363,6 +363,7 @@ main(int argc, char *argv[])
 		fatalx("capsuled: %s", err);
 	/* A malformed data file is logged; the files are still served. */
 	(void)site_load_all(srv, NULL);
+	site_manifest(srv);
 	/* tls_init and master_bind have said what failed, once. */
 	if (tls_init(&srv->tls, &srv->conf, 1) == -1 ||
 	    master_bind(srv) == -1) {

@@ -308,6 +308,7 @@ master_reload(struct master *m)
 		return;
 	}
 	(void)site_load_all(srv, old);
+	site_manifest(srv);
 	if (srv->conf.nlisten != old->conf.nlisten || memcmp(srv->conf.listen,
 	    old->conf.listen, sizeof(srv->conf.listen)) != 0)
 		log_warnx("listen addresses change only on restart");

@@ -371,14 +371,23 @@ site_load_all(struct server *srv, struct server *old)
 				break;
 			}
 	}
-	/* What "capsuled export" would write, for mirrors to compare. */
-	if (srv->conf.nhosts > 0 && srv->sites[0] != NULL) {
-		free(srv->sites[0]->manifest);
-		srv->sites[0]->manifest = export_text(&srv->conf,
-		    srv->conf.hosts[0].root_fd, srv->sites[0],
-		    &srv->sites[0]->manifestlen);
-	}
 	return rc;
+}
+
+/*
+ * The manifest "capsuled export" would write, which the server answers
+ * at /manifest.txt for mirrors to compare: only a serving server needs
+ * it, so --check and export do not hash the tree for it.
+ */
+void
+site_manifest(struct server *srv)
+{
+	if (srv->conf.nhosts == 0 || srv->sites[0] == NULL)
+		return;
+	free(srv->sites[0]->manifest);
+	srv->sites[0]->manifest = export_text(&srv->conf,
+	    srv->conf.hosts[0].root_fd, srv->sites[0],
+	    &srv->sites[0]->manifestlen);
 }
 
 void
