@@ -15,6 +15,10 @@
 
 #include "capsuled.h"
 
+/* Longest access-log line: an escaped request of GEMINI_REQ_MAX bytes
+ * (4 bytes each) and the rest; anything longer is cut. */
+#define LOG_ACCESS_MAX	(GEMINI_REQ_MAX * 4 + 512)
+
 /* File-scope state allowed by the house style: level, role, target. */
 static int		 log_verbose;
 static const char	*log_procname;
@@ -138,13 +142,18 @@ log_access(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	char	 line[LOG_ACCESS_MAX];
+	int	 len;
+
 	va_start(ap, fmt);
 	if (log_to_syslog)
 		vsyslog(LOG_INFO, fmt, ap);
-	else {
-		vfprintf(stderr, fmt, ap);
-		putc('\n', stderr);
-		fflush(stderr);
+	else if ((len = vsnprintf(line, sizeof(line) - 1, fmt, ap)) >= 0) {
+		/* One write(2) per line: stderr is unbuffered. */
+		if ((size_t)len > sizeof(line) - 2)
+			len = sizeof(line) - 2;
+		line[len++] = '\n';
+		fwrite(line, 1, (size_t)len, stderr);
 	}
 	va_end(ap);
 }

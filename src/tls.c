@@ -213,6 +213,11 @@ tls_ctx_new(struct tls *t, const char *cert, const char *key)
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_any);
+	/* Read whole socket buffers, not a 5-byte record header and then
+	 * its body: the client's second flight and the request take one
+	 * read(2) instead of six. conn_step() reads until OpenSSL wants
+	 * more, so bytes buffered here are never left waiting for poll. */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	/* One TLS 1.3 ticket, not OpenSSL's two: each costs an encryption
 	 * and a record per handshake, and one is all a client resumes with.
 	 * The ticket keys are made here, in the master, so every worker
