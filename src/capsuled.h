@@ -184,6 +184,18 @@ void	config_close_roots(struct config *);
 /* ---- mime.c --------------------------------------------------------- */
 
 struct magic_set;
+struct fs_node;
+/* Content types libmagic gave, kept per worker so a file is sniffed once
+ * per version (libmagic takes about a millisecond a call). */
+#define MIME_MEMO_SLOTS	64
+#define MIME_TYPE_MAX	128
+struct mime_memo {
+	struct {
+		uint64_t stamp;		/* the file's fs_node stamp */
+		uint64_t name;		/* hash of its path */
+		char	 type[MIME_TYPE_MAX];	/* "" when empty */
+	} slot[MIME_MEMO_SLOTS];
+};
 /* Loads libmagic; NULL (with a warning) if it cannot be loaded. */
 struct magic_set *mime_open(void);
 void		 mime_close(struct magic_set *);
@@ -191,10 +203,13 @@ void		 mime_close(struct magic_set *);
 const char	*mime_by_ext(const char *name);
 /*
  * Content type for a file: extension table first, then libmagic on the
- * first bytes of fd (pread, offset unchanged). Writes "type[; charset=x]"
- * to dst. lang, if not NULL or "", is added to text/gemini.
+ * first bytes of node's fd (pread, offset unchanged), remembered in memo
+ * (may be NULL) for node's stamp. Writes "type[; charset=x]" to dst.
+ * lang, if not NULL or "", is added to text/gemini. node may be NULL for
+ * a name whose extension decides.
  */
-int		 mime_type(struct magic_set *, int fd, const char *name,
+int		 mime_type(struct magic_set *, struct mime_memo *,
+		    const struct fs_node *node, const char *name,
 		    const char *lang, char *dst, size_t dstsz);
 
 /* ---- fs.c ----------------------------------------------------------- */
@@ -459,6 +474,7 @@ struct worker {
 	int		 is_full;	/* holds its share of max-connections */
 	struct event	*resume;	/* timer that resumes accepting */
 	struct cache	 cache;		/* rendered Gopher menus */
+	struct mime_memo mime;		/* sniffed content types */
 };
 
 enum conn_state {

@@ -123,7 +123,7 @@ mime_sniff(struct magic_set *m, int fd)
 	char	 buf[MIME_SNIFF_BYTES];
 	ssize_t	 n;
 
-	if (m == NULL)
+	if (m == NULL || fd == -1)
 		return NULL;
 	n = pread(fd, buf, sizeof(buf), 0);
 	if (n < 0)
@@ -131,6 +131,36 @@ mime_sniff(struct magic_set *m, int fd)
 	if (n == 0)
 		return "text/plain; charset=us-ascii";
 	return magic_buffer(m, buf, (size_t)n);
+}
+
+/* mime_sniff() through the memo: a slot holds one path's answer for one
+ * version of the file (its stamp: inode, size, time). */
+static const char *
+mime_sniff_memo(struct magic_set *m, struct mime_memo *memo,
+    const struct fs_node *node, const char *name)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+	const char	*p, *sniffed;
+	size_t		 i;
+
+	if (node == NULL)
+		return NULL;
+	if (memo == NULL)
+		return mime_sniff(m, node->fd);
+	for (p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	i = (size_t)((h ^ node->stamp) % MIME_MEMO_SLOTS);
+	if (memo->slot[i].type[0] != '\0' && memo->slot[i].stamp ==
+	    node->stamp && memo->slot[i].name == h)
+		return memo->slot[i].type;
+	sniffed = mime_sniff(m, node->fd);
+	memo->slot[i].type[0] = '\0';
+	if (sniffed != NULL && strlen(sniffed) < MIME_TYPE_MAX) {
+		memcpy(memo->slot[i].type, sniffed, strlen(sniffed) + 1);
+		memo->slot[i].stamp = node->stamp;
+		memo->slot[i].name = h;
+	}
+	return sniffed;
 }
 
 /* Copies libmagic's charset=... from sniffed onto a text type. */
@@ -150,7 +180,8 @@ mime_add_charset(char *dst, size_t dstsz, const char *sniffed)
 }
 
 int
-mime_type(struct magic_set *m, int fd, const char *name, const char *lang,
+mime_type(struct magic_set *m, struct mime_memo *memo,
+    const struct fs_node *node, const char *name, const char *lang,
     char *dst, size_t dstsz)
 {
 	const char	*type, *sniffed = NULL;
@@ -166,7 +197,7 @@ mime_type(struct magic_set *m, int fd, const char *name, const char *lang,
 		return 0;
 	}
 	if (type == NULL || strncmp(type, "text/", 5) == 0)
-		sniffed = mime_sniff(m, fd);
+		sniffed = mime_sniff_memo(m, memo, node, name);
 	if (type == NULL) {
 		if (sniffed == NULL)
 			sniffed = "application/octet-stream";

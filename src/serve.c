@@ -25,7 +25,8 @@ serve_gemini_dir(struct conn *c, struct fs_node *dir, const char *path)
 	char			 meta[GEMINI_META_MAX + 1];
 	ssize_t			 n;
 
-	mime_type(NULL, -1, "index.gmi", h->lang, meta, sizeof(meta));
+	mime_type(NULL, NULL, NULL, "index.gmi", h->lang, meta,
+	    sizeof(meta));
 	if (fs_open_at(dir->fd, "index.gmi", &idx) == 0 &&
 	    idx.kind == FS_FILE) {
 		c->body.fd = idx.fd;
@@ -89,7 +90,8 @@ serve_gemini_site(struct conn *c, const struct uri *url)
 
 	if (s == NULL)
 		return 0;
-	mime_type(NULL, -1, "index.gmi", h->lang, meta, sizeof(meta));
+	mime_type(NULL, NULL, NULL, "index.gmi", h->lang, meta,
+	    sizeof(meta));
 	if (strcmp(url->path, SERVE_SEARCH_PATH) == 0) {
 		serve_gemini_search(c, s, url, meta);
 		return 1;
@@ -135,8 +137,8 @@ serve_gemini_path(struct conn *c, const struct uri *url)
 		return;
 	}
 	if (node.kind == FS_FILE) {
-		mime_type(srv->magic, node.fd, url->path, h->lang, meta,
-		    sizeof(meta));
+		mime_type(srv->magic, &c->w->mime, &node, url->path, h->lang,
+		    meta, sizeof(meta));
 		c->body.fd = node.fd;
 		c->body.left = node.size;
 		conn_reply(c, 20, meta);

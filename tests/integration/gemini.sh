@@ -63,6 +63,25 @@ expect_header "PNG without extension via libmagic" "20 image/png" \
     "$U/picture"
 expect_header_re "text without extension" \
     $'20 text/plain(; charset=(us-ascii|utf-8))?\r\n' "$U/README"
+# Workers remember what libmagic said per version of a file: asked
+# again (both workers), then after the file changed in place and after
+# a rename over it, the type follows the bytes at once.
+for i in 1 2 3 4; do
+	expect_header "PNG without extension, asked again ($i)" \
+	    "20 image/png" "$U/picture"
+done
+cp "$R/picture" "$TMP/picture.png"
+printf 'Now the picture is words.\n' >"$R/picture"
+for i in 1 2 3 4; do
+	expect_header_re "file rewritten as text, libmagic asked again ($i)" \
+	    $'20 text/plain(; charset=(us-ascii|utf-8))?\r\n' "$U/picture"
+done
+cp "$TMP/picture.png" "$R/picture.new"
+mv "$R/picture.new" "$R/picture"
+for i in 1 2; do
+	expect_header "PNG renamed over it: image/png again ($i)" \
+	    "20 image/png" "$U/picture"
+done
 expect_header_re "directory without slash redirects" \
     "31 (gemini://localhost:$PORT)?/listing/"$'\r\n' "$U/listing"
 expect_header "directory with index.gmi" "20 text/gemini" "$U/withindex/"
