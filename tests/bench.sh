@@ -19,7 +19,7 @@
 #
 # Needs root: it installs the Debian peers that are missing (molly-brown,
 # gophernicus, socat) and creates network namespaces. The run takes about
-# 13 minutes on 2 cores with the defaults; it exits 0 once it completed,
+# 17 minutes on 2 cores with the defaults; it exits 0 once it completed,
 # whatever the figures.
 set -u
 
@@ -104,9 +104,22 @@ say()
 . "$TOP/tests/bench/servers.sh"
 # shellcheck source=tests/bench/report.sh
 . "$TOP/tests/bench/report.sh"
+# shellcheck source=tests/bench/instr.sh
+. "$TOP/tests/bench/instr.sh"
 
 if [ "${1:-}" = --block ]; then
 	block "$2" "$3"
+fi
+
+# bench.sh --instr DIR: the instruction counts, inside a namespace.
+if [ "${1:-}" = --instr ]; then
+	W=$2
+	# shellcheck source=/dev/null
+	. "$W/env"
+	trap block_cleanup EXIT
+	ip link set lo up || exit 0
+	instr_block
+	exit 0
 fi
 
 # ---------------------------------------------------------------------
@@ -205,10 +218,11 @@ main()
 	LOAD0='$LOAD0'
 	EOF
 	# 32 scenario-concurrency pairs when every peer is there, 4 idle
-	# runs of about 20 s, the handshake runs.
+	# runs of about 20 s, the handshake runs, about 4 minutes of
+	# callgrind.
 	say "bench: $RUNS runs of ${SECS}s per scenario, ports $GEM and" \
 	    "$GOPH in private namespaces, scratch $W; about" \
-	    "$(( (32 * RUNS * (SECS + WARM + 1) + 80 + RUNS * SECS) / 60 + 1 ))" \
+	    "$(( (32 * RUNS * (SECS + WARM + 1) + 320 + RUNS * SECS) / 60 + 1 ))" \
 	    "minutes"
 
 	run_block capsuled
@@ -217,6 +231,7 @@ main()
 		[ "$n" = capsuled ] || run_block "$n"
 	done
 	run_hsbench
+	run_instr
 	report >"$W/BENCHMARKS.md"
 	mv "$W/BENCHMARKS.md" "$OUT"
 	say "bench: wrote $OUT"

@@ -348,6 +348,8 @@ report()
 	fi
 	echo
 
+	instr_report
+
 	echo "## Memory"
 	echo
 	f=$W/res/capsuled.mem
