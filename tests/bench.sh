@@ -17,8 +17,8 @@
 #			again from it
 #	LOADGEN, HSBENCH	other builds of the tools (default build/)
 #
-# Needs root: it installs the Debian peers that are missing (molly-brown,
-# gophernicus, socat) and creates network namespaces. The run takes about
+# Needs root: it installs the Debian packages that are missing (molly-brown,
+# gophernicus, socat, valgrind) and creates network namespaces. The run takes about
 # 17 minutes on 2 cores with the defaults; it exits 0 once it completed,
 # whatever the figures.
 set -u

@@ -401,7 +401,8 @@ is_installed()
 install_peers()
 {
 	local p missing=
-	for p in molly-brown gophernicus socat iproute2 curl openssl; do
+	for p in molly-brown gophernicus socat iproute2 curl openssl \
+	    valgrind; do
 		is_installed "$p" || missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
