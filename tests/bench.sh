@@ -17,9 +17,9 @@
 #			again from it
 #	LOADGEN, HSBENCH	other builds of the tools (default build/)
 #
-# Needs root: it installs the Debian packages that are missing (molly-brown,
-# gophernicus, socat, valgrind) and creates network namespaces. The run takes about
-# 17 minutes on 2 cores with the defaults; it exits 0 once it completed,
+# Needs root: it installs the Debian packages that are missing
+# (molly-brown, gophernicus, socat, valgrind) and creates network
+# namespaces. The run takes about 17 minutes on 2 cores with the defaults; it exits 0 once it completed,
 # whatever the figures.
 set -u
 
