@@ -19,8 +19,8 @@
 #
 # Needs root: it installs the Debian packages that are missing
 # (molly-brown, gophernicus, socat, valgrind) and creates network
-# namespaces. The run takes about 17 minutes on 2 cores with the defaults; it exits 0 once it completed,
-# whatever the figures.
+# namespaces. The run takes about 17 minutes on 2 cores with the
+# defaults; it exits 0 once it completed, whatever the figures.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd) || exit 1
