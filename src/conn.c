@@ -300,7 +300,8 @@ conn_read_proxy(struct conn *c)
 /*
  * Appends body bytes to the output buffer, up to its size. The header and
  * the start of the body share one buffer, so a small page leaves in one
- * TLS record and one write.
+ * TLS record and one write. A file with nothing before it on a plain
+ * socket is left to conn_write()'s sendfile: no read, no copy.
  */
 static void
 conn_fill(struct conn *c)
@@ -315,7 +316,8 @@ conn_fill(struct conn *c)
 		memcpy(c->out + c->outlen, b->mem + b->memoff, n);
 		b->memoff += n;
 		c->outlen += n;
-	} else if (b->fd != -1 && b->left > 0 && room > 0) {
+	} else if (b->fd != -1 && b->left > 0 && room > 0 &&
+	    (c->outlen > 0 || !io_can_sendfile(&c->io))) {
 		n = (off_t)room < b->left ? room : (size_t)b->left;
 		r = read(b->fd, c->out + c->outlen, n);
 		if (r <= 0) {
