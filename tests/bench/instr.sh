@@ -221,3 +221,18 @@ instr_pct()
 	fi
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", 100 * a / b }'
 }
+
+# A line for the ceiling's section: what the gap to it is made of.
+instr_gap()
+{
+	local v base
+	v=$(instr_get cs gem_small)
+	base=$(instr_get hs capsuled)
+	[ -n "$v" ] && [ -n "$base" ] || return 0
+	echo "- In user-space instructions (see below), capsuled's worker" \
+	    "runs $(instr_pct "$v" "$base") of one server handshake per" \
+	    "small page. The rest of the gap is CPU time those instructions" \
+	    "do not show: the kernel's (TCP set-up and teardown, system" \
+	    "calls, wake-ups), which hsbench does not pay, and the same" \
+	    "instructions run on CPUs shared with the load generator."
+}

@@ -345,6 +345,7 @@ report()
 			    "${a%.*} requests per server CPU-second, $pct of" \
 			    "the ceiling (${hs%.*})."
 		done
+		instr_gap
 	fi
 	echo
 
