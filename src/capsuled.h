@@ -148,6 +148,8 @@ struct config {
 	int	 gopher_port;		/* port written into menus, 0 = the
 					   listener's (set behind a proxy) */
 	int	 gopher_tls;		/* 1: TLS on the Gopher listeners too */
+	int	 ticket_lifetime;	/* seconds a ticket key issues
+					   tickets, 0 = no tickets */
 	struct listen_spec listen[CONFIG_LISTEN_MAX];	/* listeners */
 	size_t	 nlisten;		/* entries in listen[] */
 	struct proxy_cidr proxy_from[PROXY_FROM_MAX];	/* may send PROXY */
@@ -158,6 +160,8 @@ struct config {
 
 /* Longest "timeout" and "write-timeout", in seconds. */
 #define CONFIG_TIMEOUT_MAX	3600
+/* Longest "ticket-lifetime": a day, as RFC 8446 4.6.1 allows at most 7. */
+#define CONFIG_TICKET_MAX	86400
 /* Most connections ("max-connections", "max-per-ip", "rate-per-ip"). */
 #define CONFIG_CONNS_MAX	1000000
 
@@ -379,15 +383,34 @@ void	io_close(struct io *);
 
 struct ssl_ctx_st;
 /* TLS contexts for every host; ctx[0] is the default host's. */
+/* One period's session-ticket key, and what is derived from it. */
+struct tls_ticket_key {
+	unsigned char	 secret[32];	/* the ratchet's state */
+	unsigned char	 name[16];	/* names the key in each ticket */
+	unsigned char	 aes[32];	/* AES-256-CBC key */
+	unsigned char	 mac[32];	/* HMAC-SHA256 key */
+};
+
 struct tls {
 	struct ssl_ctx_st *ctx[CONFIG_HOSTS_MAX];	/* one per host */
 	const char	*names[CONFIG_HOSTS_MAX];	/* host names */
 	size_t		 n;		/* contexts in use */
+	int		 lifetime;	/* ticket-lifetime, 0 = no tickets */
+	long		 period;	/* time / lifetime of cur */
+	int		 has_prev;	/* prev holds the last period's key */
+	struct tls_ticket_key cur;	/* issues and accepts tickets */
+	struct tls_ticket_key prev;	/* still accepts them */
 };
 
 /* Loads (creating if absent) every host's key and certificate. */
 int	tls_init(struct tls *, struct config *, int print_fingerprint);
 void	tls_free(struct tls *);
+/* Moves the ticket keys on to the period of now: the master and every
+ * worker reach the same keys, and a key a period old is forgotten. */
+void	tls_ticket_advance(struct tls *, time_t now);
+/* After a reload: carries the running ticket keys over to the new
+ * contexts, unless ticket-lifetime changed. */
+void	tls_ticket_keep(struct tls *to, const struct tls *from);
 /* A new server-side session for fd on the default context. */
 struct ssl_st *tls_accept(struct tls *, int fd);
 /* Index of the host that SNI picked, or 0; NULL sni if none was sent. */

@@ -23,6 +23,9 @@
 #define CONFIG_USER		"nobody"
 #define CONFIG_MAX_PER_IP	64
 #define CONFIG_RATE_PER_IP	100
+/* Seconds each session-ticket key issues tickets (then accepts them for
+ * as long again). */
+#define CONFIG_TICKET_LIFETIME	3600
 /* Words kept per line: a directive and its arguments ("host NAME {"). */
 #define CONFIG_WORDS_MAX	4
 /* Longest word: a path. */
@@ -83,6 +86,7 @@ config_defaults(struct config *conf)
 	conf->max_per_ip = CONFIG_MAX_PER_IP;
 	conf->rate_per_ip = CONFIG_RATE_PER_IP;
 	conf->gopher_tls = 1;
+	conf->ticket_lifetime = CONFIG_TICKET_LIFETIME;
 	snprintf(conf->user, sizeof(conf->user), "%s", CONFIG_USER);
 	for (i = 0; i < CONFIG_HOSTS_MAX; i++)
 		conf->hosts[i].root_fd = -1;
@@ -427,6 +431,7 @@ static const struct config_directive config_directives[] = {
 	    0 },
 	CONFIG_LIMIT("rate-per-ip", rate_per_ip, CONFIG_CONNS_MAX),
 	CONFIG_HOST_STR("root", root, config_str),
+	CONFIG_LIMIT("ticket-lifetime", ticket_lifetime, CONFIG_TICKET_MAX),
 	CONFIG_INT("timeout", request_timeout, CONFIG_TIMEOUT_MAX),
 	CONFIG_STR("user", CONFIG_GLOBAL, struct config, user, config_str),
 	CONFIG_INT("workers", workers, SERVER_WORKERS_MAX),

@@ -87,7 +87,8 @@ config_dump(const struct config *conf, FILE *fp)
 	config_dump_line(fp, "", "certs", conf->certs_dir);
 	fprintf(fp, "timeout %d\nwrite-timeout %d\nmax-connections %d\n",
 	    conf->request_timeout, conf->write_timeout, conf->max_conns);
-	fprintf(fp, "gopher-tls %d\n", conf->gopher_tls);
+	fprintf(fp, "gopher-tls %d\nticket-lifetime %d\n", conf->gopher_tls,
+	    conf->ticket_lifetime);
 	fprintf(fp, "max-per-ip %d\nrate-per-ip %d\n", conf->max_per_ip,
 	    conf->rate_per_ip);
 	config_dump_line(fp, "", "user", conf->user);

@@ -307,6 +307,7 @@ master_reload(struct master *m)
 		free(srv);
 		return;
 	}
+	tls_ticket_keep(&srv->tls, &old->tls);
 	(void)site_load_all(srv, old);
 	site_manifest(srv);
 	if (srv->conf.nlisten != old->conf.nlisten || memcmp(srv->conf.listen,
@@ -466,6 +467,9 @@ master_run(struct server *init)
 		}
 		if (master_got_alrm) {
 			master_got_alrm = 0;
+			/* Workers forked from now on start from today's
+			 * ticket key, and the master forgets old ones. */
+			tls_ticket_advance(&m.srv->tls, time(NULL));
 			if (master_changed(m.srv))
 				master_got_hup = 1;
 			alarm(MASTER_WATCH_SEC);

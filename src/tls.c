@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -197,6 +199,148 @@ tls_sni_cb(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* SHA-256 of a label and a secret: one derivation of the ratchet. */
+static void
+tls_hash(unsigned char out[32], const char *label, const unsigned char *in)
+{
+	EVP_MD_CTX	*md;
+	unsigned int	 len = 32;
+
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(md, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(md, label, strlen(label)) ||
+	    !EVP_DigestUpdate(md, in, 32) || !EVP_DigestFinal_ex(md, out, &len))
+		fatalx("ticket keys: SHA-256 failed");
+	EVP_MD_CTX_free(md);
+}
+
+/* Derives a period's name and keys from its secret. */
+static void
+tls_ticket_derive(struct tls_ticket_key *k)
+{
+	unsigned char	 name[32];
+
+	tls_hash(name, "capsuled ticket name", k->secret);
+	memcpy(k->name, name, sizeof(k->name));
+	tls_hash(k->aes, "capsuled ticket aes", k->secret);
+	tls_hash(k->mac, "capsuled ticket mac", k->secret);
+}
+
+/*
+ * The ticket keys form a ratchet: each period's secret is the hash of
+ * the one before, so every process that started from the same secret
+ * (the master makes it; workers inherit it) reaches the same key for the
+ * same period on its own, and a key once dropped cannot be recomputed
+ * from a later one. Tickets are made with the current key and accepted
+ * with it and the previous one.
+ */
+void
+tls_ticket_advance(struct tls *t, time_t now)
+{
+	long	 period;
+
+	if (t->lifetime <= 0 || t->period >= (period = (long)(now /
+	    t->lifetime)))
+		return;
+	/* Only the key of the period just before the new one is kept. */
+	OPENSSL_cleanse(&t->prev, sizeof(t->prev));
+	t->has_prev = 0;
+	while (t->period < period) {
+		if (t->period + 1 == period) {
+			t->prev = t->cur;
+			t->has_prev = 1;
+		}
+		tls_hash(t->cur.secret, "capsuled ticket next", t->cur.secret);
+		t->period++;
+	}
+	tls_ticket_derive(&t->cur);
+}
+
+/* A reload keeps the ticket keys, so that editing the capsule does not
+ * end every client's session; a new ticket-lifetime starts afresh. */
+void
+tls_ticket_keep(struct tls *to, const struct tls *from)
+{
+	if (to->lifetime != from->lifetime || from->lifetime <= 0)
+		return;
+	to->period = from->period;
+	to->has_prev = from->has_prev;
+	to->cur = from->cur;
+	to->prev = from->prev;
+}
+
+/*
+ * OpenSSL's ticket key callback: 1 with the key set up, 2 for a ticket of
+ * the previous period (accepted; the client gets a new one), 0 for an
+ * unknown or expired key (a full handshake), -1 on failure.
+ */
+static int
+tls_ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
+    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	struct tls		*t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	const struct tls_ticket_key *k;
+	OSSL_PARAM		 params[3];
+	char			 digest[] = "SHA256";
+
+	tls_ticket_advance(t, time(NULL));
+	if (enc) {
+		k = &t->cur;
+		if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(EVP_aes_256_cbc()))
+		    != 1)
+			return -1;
+		memcpy(name, k->name, sizeof(k->name));
+	} else if (memcmp(name, t->cur.name, sizeof(t->cur.name)) == 0)
+		k = &t->cur;
+	else if (t->has_prev && memcmp(name, t->prev.name,
+	    sizeof(t->prev.name)) == 0)
+		k = &t->prev;
+	else
+		return 0;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	    (void *)k->mac, sizeof(k->mac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (!EVP_CipherInit_ex(cctx, EVP_aes_256_cbc(), NULL, k->aes, iv,
+	    enc) || !EVP_MAC_CTX_set_params(hctx, params))
+		return -1;
+	return enc || k == &t->cur ? 1 : 2;
+}
+
+/* The first period's secret, at random; or no tickets at all. */
+static int
+tls_ticket_init(struct tls *t, int lifetime)
+{
+	t->lifetime = lifetime;
+	if (lifetime <= 0)
+		return 0;
+	if (RAND_bytes(t->cur.secret, sizeof(t->cur.secret)) != 1)
+		return -1;
+	tls_ticket_derive(&t->cur);
+	t->period = (long)(time(NULL) / lifetime);
+	return 0;
+}
+
+/* Session tickets as ticket-lifetime says: keys from the ratchet above,
+ * shared by every worker; a ticket lives as long as its key issues. */
+static void
+tls_ctx_tickets(struct tls *t, SSL_CTX *ctx)
+{
+	SSL_CTX_set_app_data(ctx, t);
+	if (t->lifetime <= 0) {
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+		SSL_CTX_set_num_tickets(ctx, 0);
+		return;
+	}
+	/* One TLS 1.3 ticket, not OpenSSL's two: each costs an encryption
+	 * and a record per handshake, and one is all a client resumes
+	 * with. */
+	SSL_CTX_set_num_tickets(ctx, 1);
+	SSL_CTX_set_timeout(ctx, t->lifetime);
+	SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_cb);
+}
+
 static SSL_CTX *
 tls_ctx_new(struct tls *t, const char *cert, const char *key)
 {
@@ -218,11 +362,7 @@ tls_ctx_new(struct tls *t, const char *cert, const char *key)
 	 * read(2) instead of six. conn_step() reads until OpenSSL wants
 	 * more, so bytes buffered here are never left waiting for poll. */
 	SSL_CTX_set_read_ahead(ctx, 1);
-	/* One TLS 1.3 ticket, not OpenSSL's two: each costs an encryption
-	 * and a record per handshake, and one is all a client resumes with.
-	 * The ticket keys are made here, in the master, so every worker
-	 * accepts every ticket; a reload makes new ones (rotation). */
-	SSL_CTX_set_num_tickets(ctx, 1);
+	tls_ctx_tickets(t, ctx);
 	/* Tickets are stateless: a server-side session cache would only add
 	 * an insertion (and its lock and allocation) to every handshake. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -280,6 +420,10 @@ tls_init(struct tls *t, struct config *conf, int print_fingerprint)
 	memset(t, 0, sizeof(*t));
 	if (tls_paths(conf) == -1)
 		return -1;
+	if (tls_ticket_init(t, conf->ticket_lifetime) == -1) {
+		tls_log_errors("ticket keys");
+		return -1;
+	}
 	for (i = 0; i < conf->nhosts; i++) {
 		h = &conf->hosts[i];
 		t->names[i] = h->name;
@@ -307,6 +451,9 @@ tls_free(struct tls *t)
 		t->ctx[i] = NULL;
 	}
 	t->n = 0;
+	OPENSSL_cleanse(&t->cur, sizeof(t->cur));
+	OPENSSL_cleanse(&t->prev, sizeof(t->prev));
+	t->has_prev = 0;
 }
 
 SSL *

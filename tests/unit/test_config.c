@@ -34,6 +34,7 @@ test_defaults(struct check *ck, struct config *conf)
 	CHECK_INT(ck, conf->max_conns, 16384);
 	CHECK_INT(ck, conf->max_per_ip, 64);
 	CHECK_INT(ck, conf->rate_per_ip, 100);
+	CHECK_INT(ck, conf->ticket_lifetime, 3600);
 	CHECK_STR(ck, conf->user, "nobody");
 	CHECK_STR(ck, conf->chroot_dir, "");
 	CHECK_INT(ck, conf->nlisten, 0);
@@ -56,6 +57,7 @@ static const char good_conf[] =
     "max-connections 1000000\n"
     "max-per-ip 0\n"
     "rate-per-ip 20\n"
+    "ticket-lifetime 600\n"
     "user _capsuled\n"
     "chroot /var/empty\n"
     "host Example.ORG {\n"
@@ -79,6 +81,7 @@ static const char good_dump[] =
     "write-timeout 45\n"
     "max-connections 1000000\n"
     "gopher-tls 1\n"
+    "ticket-lifetime 600\n"
     "max-per-ip 0\n"
     "rate-per-ip 20\n"
     "user \"_capsuled\"\n"
@@ -195,6 +198,10 @@ static const struct err_case err_cases[] = {
 	    "'1000001' (want 0 to 1000000)"),
 	ERR("gopher-tls 2\n", "1: 'gopher-tls': bad number '2' (want 0 to "
 	    "1)"),
+	ERR("ticket-lifetime 86401\n", "1: 'ticket-lifetime': bad number "
+	    "'86401' (want 0 to 86400)"),
+	ERR("ticket-lifetime -1\n", "1: 'ticket-lifetime': bad number '-1' "
+	    "(want 0 to 86400)"),
 	ERR("user a b\n", "1: 'user' takes 1 argument, not 2"),
 	ERR("host a {\nchroot /x\n}\n", "2: 'chroot' is not allowed in a "
 	    "host block (is a '}' missing?)"),
@@ -351,6 +358,7 @@ test_dump_text(struct check *ck, struct config *a)
 		    "write-timeout 30\n"
 		    "max-connections 16384\n"
 		    "gopher-tls 1\n"
+		    "ticket-lifetime 3600\n"
 		    "max-per-ip 64\n"
 		    "rate-per-ip 100\n"
 		    "user \"nobody\"\n"
