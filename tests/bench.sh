@@ -108,7 +108,7 @@ say()
 . "$TOP/tests/bench/instr.sh"
 
 if [ "${1:-}" = --block ]; then
-	block "$2" "$3"
+	block "$2" "$3" "$4"
 fi
 
 # bench.sh --instr DIR: the instruction counts, inside a namespace.
@@ -138,7 +138,7 @@ fi
 
 main()
 {
-	local n
+	local n r
 	case $RUNS$SECS in
 	*[!0-9]*|'')
 		say "bench: BENCH_RUNS and BENCH_SECONDS are whole numbers"
@@ -225,10 +225,18 @@ main()
 	    "$(( (32 * RUNS * (SECS + WARM + 1) + 320 + RUNS * SECS) / 60 + 1 ))" \
 	    "minutes"
 
-	run_block capsuled
+	# The runs are interleaved, each server's first, then each one's
+	# second, so that a change in the machine's load during the quarter
+	# hour touches every server alike.
+	run_block capsuled 1
 	make_maps
 	for n in $SERVERS; do
-		[ "$n" = capsuled ] || run_block "$n"
+		[ "$n" = capsuled ] || run_block "$n" 1
+	done
+	for r in $(seq 2 "$RUNS"); do
+		for n in $SERVERS; do
+			run_block "$n" "$r"
+		done
 	done
 	run_hsbench
 	run_instr

@@ -167,7 +167,10 @@ report()
 	  machine during the run skews the figures)
 	- Each scenario: $RUNS run$( [ "$RUNS" = 1 ] || echo s) of $SECS s,
 	  each after $WARM s of warmup, at concurrency 1 and 64; figures are
-	  median (min-max) over the runs.
+	  median (min-max) over the runs. The runs are interleaved (every
+	  server's first run, then every server's second, and so on, each on
+	  a fresh start of the server), so that a change in the machine's
+	  load during the run touches every server alike.
 
 	To run it again (as root; about 13 minutes with the defaults):
 
