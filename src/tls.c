@@ -1,7 +1,9 @@
 /*
- * TLS: one SSL_CTX per virtual host, SNI to choose among them, and a
+ * TLS: one SSL_CTX per virtual host, SNI to choose among them, a
  * self-signed ECDSA P-256 certificate made on first start for a host
- * that has none (Gemini clients pin certificates on first use, TOFU).
+ * that has none (Gemini clients pin certificates on first use, TOFU),
+ * and session-ticket keys that every worker shares and that change every
+ * ticket-lifetime seconds.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
