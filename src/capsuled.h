@@ -391,6 +391,9 @@ struct tls_ticket_key {
 	unsigned char	 mac[32];	/* HMAC-SHA256 key */
 };
 
+/* The TLS contexts, and the ticket keys each process (master or worker)
+ * moves forward on its own copy: the one part of a worker's inherited
+ * server that it writes. */
 struct tls {
 	struct ssl_ctx_st *ctx[CONFIG_HOSTS_MAX];	/* one per host */
 	const char	*names[CONFIG_HOSTS_MAX];	/* host names */
