@@ -479,41 +479,44 @@ peer_state()
 	esac
 }
 
-# run_block NAME RUN: the server's run number RUN, unless it did not
-# start or died in an earlier one.
+# run_block NAME RUN: the server's run number RUN; from the second on,
+# only if it started and lived through the ones before.
 run_block()
 {
-	local n=$1 r=$2 st
-	if [ "$r" != 1 ]; then
+	local n=$1 r=$2
+	if [ "$r" = 1 ]; then
+		run_block_check "$n" || return
+	else
 		[ "$(cat "$W/res/$n.status" 2>/dev/null)" = ran ] || return
-		say "$n, run $r:"
-		$NS bash "$SELF" --block "$n" "$W" "$r" &
-		BLOCK=$!
-		wait "$BLOCK"
-		BLOCK=
-		return
 	fi
+	say "$n, run $r:"
+	$NS bash "$SELF" --block "$n" "$W" "$r" &
+	BLOCK=$!
+	wait "$BLOCK"
+	BLOCK=
+	[ -f "$W/res/$n.status" ] ||
+	    echo "did not finish" >"$W/res/$n.status"
+}
+
+# Whether the server can run here at all; if not, says why (status).
+run_block_check()
+{
+	local n=$1 st
 	st=$(peer_state "$n")
 	if [ "$st" != ok ]; then
 		echo "$st" >"$W/res/$n.status"
 		say "$n: $st"
-		return
+		return 1
 	fi
 	case $n in
 	gophernicus|geomyidae)
 		if [ ! -s "$W/www/gophermap" ]; then
 			echo "not run: no menu exported from capsuled" \
 			    >"$W/res/$n.status"
-			return
+			return 1
 		fi ;;
 	esac
-	say "$n, run 1:"
-	$NS bash "$SELF" --block "$n" "$W" 1 &
-	BLOCK=$!
-	wait "$BLOCK"
-	BLOCK=
-	[ -f "$W/res/$n.status" ] ||
-	    echo "did not finish" >"$W/res/$n.status"
+	return 0
 }
 
 # The Gopher peers' menus, from the one capsuled rendered: a gophermap
