@@ -16,11 +16,8 @@
 static size_t
 cache_bucket(const char *key)
 {
-	uint64_t	 h = 14695981039346656037ULL;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return (size_t)(h % CACHE_BUCKETS);
+	return (size_t)(fs_hash(FS_HASH_SEED, key, strlen(key)) %
+	    CACHE_BUCKETS);
 }
 
 static void

@@ -245,6 +245,10 @@ struct fs_entry {
 int	fs_is_hidden(const char *path);
 /* Resolves "/a/b" under root_fd, never leaving it; fills node. */
 int	fs_open(int root_fd, const char *path, struct fs_node *);
+/* FNV-1a over len bytes, folded into h (start from FS_HASH_SEED): cheap,
+ * and enough to tell keys apart or see a change; not for adversaries. */
+#define FS_HASH_SEED	14695981039346656037ULL
+uint64_t fs_hash(uint64_t h, const void *p, size_t len);
 /* Opens name inside the directory dirfd, as fs_open does. */
 int	fs_open_at(int dirfd, const char *name, struct fs_node *);
 /* Lists dirfd, hidden entries left out, sorted dirs first then by name. */

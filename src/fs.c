@@ -203,3 +203,14 @@ fs_list(int dirfd, struct fs_entry **out)
 	*out = v;
 	return (ssize_t)n;
 }
+
+uint64_t
+fs_hash(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}

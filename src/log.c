@@ -141,7 +141,6 @@ void
 log_access(const char *fmt, ...)
 {
 	va_list	 ap;
-
 	char	 line[LOG_ACCESS_MAX];
 	int	 len;
 

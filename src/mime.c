@@ -139,24 +139,23 @@ static const char *
 mime_sniff_memo(struct magic_set *m, struct mime_memo *memo,
     const struct fs_node *node, const char *name)
 {
-	uint64_t	 h = 14695981039346656037ULL;
-	const char	*p, *sniffed;
-	size_t		 i;
+	uint64_t	 h;
+	const char	*sniffed;
+	size_t		 i, len;
 
 	if (node == NULL)
 		return NULL;
 	if (memo == NULL)
 		return mime_sniff(m, node->fd);
-	for (p = name; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = fs_hash(FS_HASH_SEED, name, strlen(name));
 	i = (size_t)((h ^ node->stamp) % MIME_MEMO_SLOTS);
 	if (memo->slot[i].type[0] != '\0' && memo->slot[i].stamp ==
 	    node->stamp && memo->slot[i].name == h)
 		return memo->slot[i].type;
 	sniffed = mime_sniff(m, node->fd);
 	memo->slot[i].type[0] = '\0';
-	if (sniffed != NULL && strlen(sniffed) < MIME_TYPE_MAX) {
-		memcpy(memo->slot[i].type, sniffed, strlen(sniffed) + 1);
+	if (sniffed != NULL && (len = strlen(sniffed)) < MIME_TYPE_MAX) {
+		memcpy(memo->slot[i].type, sniffed, len + 1);
 		memo->slot[i].stamp = node->stamp;
 		memo->slot[i].name = h;
 	}

@@ -289,18 +289,6 @@ site_find(const struct site *s, const char *path, size_t *lenp)
 	return p->body;
 }
 
-/* FNV-1a over bytes, folded into h: cheap, and enough to see a change. */
-static uint64_t
-site_hash(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char	*b = p;
-	size_t			 i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
-
 static uint64_t
 site_stamp_dir(int dirfd, int depth, uint64_t h)
 {
@@ -319,9 +307,9 @@ site_stamp_dir(int dirfd, int depth, uint64_t h)
 		if (de->d_name[0] == '.' || fstatat(dirfd, de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1)
 			continue;
-		h = site_hash(h, de->d_name, strlen(de->d_name));
-		h = site_hash(h, &st.st_mtim, sizeof(st.st_mtim));
-		h = site_hash(h, &st.st_size, sizeof(st.st_size));
+		h = fs_hash(h, de->d_name, strlen(de->d_name));
+		h = fs_hash(h, &st.st_mtim, sizeof(st.st_mtim));
+		h = fs_hash(h, &st.st_size, sizeof(st.st_size));
 		if (S_ISDIR(st.st_mode) && depth < SITE_DEPTH_MAX &&
 		    (sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC)) != -1) {
@@ -337,7 +325,7 @@ uint64_t
 site_stamp(int root_fd)
 {
 	/* Order of readdir is stable for an unchanged directory. */
-	return site_stamp_dir(root_fd, 0, 14695981039346656037ULL);
+	return site_stamp_dir(root_fd, 0, FS_HASH_SEED);
 }
 
 /*
